@@ -1,0 +1,5 @@
+"""`python -m carerline` is the same as the `carerline` command."""
+
+from carerline.cli import main
+
+main()

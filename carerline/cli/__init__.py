@@ -1,0 +1,56 @@
+"""The `carerline` command: thin wrappers that parse options, call a service, print."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import typer
+
+from carerline.cli import db as db_commands
+from carerline.cli.sandbox import sandbox
+from carerline.logging_setup import configure_logging
+from carerline.service import CarerlineService, run_until_signalled
+from carerline.settings import ConfigurationError, load_settings
+
+app = typer.Typer(
+    name="carerline",
+    help=(
+        "Carerline: Kent's messaging service for SEND home-to-school transport.\n\n"
+        "Parents and carers use the Telegram bot; Kent PACT and council officers use the staff pages. "
+        "Settings come from CARERLINE_* environment variables or a .env file (see README)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_commands.app, name="db")
+app.command(name="sandbox")(sandbox)
+
+
+@app.command()
+def serve() -> None:
+    """Run the bot, the staff web side and the scheduler (webhook mode when CARERLINE_PUBLIC_URL is set)."""
+    settings = load_settings()
+    configure_logging(level=settings.log_level)
+    asyncio.run(run_until_signalled(service=CarerlineService(settings=settings)))
+
+
+@app.command(name="seed-demo")
+def seed_demo() -> None:
+    """Fill the database with demo schools, routes, children and linking codes."""
+    from carerline.demo import seed_demo_data
+
+    settings = load_settings()
+    configure_logging(level=settings.log_level)
+    summary = asyncio.run(seed_demo_data(database_url=settings.database_url))
+    typer.echo(summary)
+
+
+def main() -> None:
+    """Entry point: configuration problems print one line and exit 2, without a traceback."""
+    try:
+        app()
+    except ConfigurationError as error:
+        typer.echo(f"carerline: {error}", err=True)
+        sys.exit(2)

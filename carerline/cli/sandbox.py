@@ -1,0 +1,69 @@
+"""`carerline sandbox`: the whole service against an in-process Telegram emulator, no token needed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import typer
+
+from carerline.logging_setup import configure_logging
+from carerline.service import CarerlineService, run_until_signalled
+from carerline.settings import load_settings
+
+SANDBOX_TOKEN = "123456789:SANDBOX-not-a-real-token-AAAAAAAAAAAA"
+SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///./var/sandbox.db"
+DEMO_PARENTS = (
+    {"user_id": 1001, "first_name": "Amira", "language_code": "en"},
+    {"user_id": 1002, "first_name": "Tomasz", "language_code": "pl"},
+    {"user_id": 1003, "first_name": "Jo", "language_code": "en"},
+)
+
+
+def sandbox(
+    host: str = typer.Option("127.0.0.1", help="Address for both servers."),
+    port: int = typer.Option(8080, help="Port of the staff side (and health checks)."),
+    emulator_port: int = typer.Option(8081, help="Port of the Telegram emulator and its phone page."),
+) -> None:
+    """Run Carerline against a built-in Telegram emulator, with demo data and a phone-like chat page."""
+    overrides: dict[str, object] = {
+        "bot_token": SANDBOX_TOKEN,
+        "public_url": None,
+        "http_host": host,
+        "http_port": port,
+    }
+    if "CARERLINE_DATABASE_URL" not in os.environ:
+        overrides["database_url"] = SANDBOX_DATABASE_URL
+    asyncio.run(_run_sandbox(host=host, emulator_port=emulator_port, overrides=overrides))
+
+
+async def _run_sandbox(*, host: str, emulator_port: int, overrides: dict[str, object]) -> None:
+    from carerline.demo import seed_demo_data
+    from sandbox.emulator import BotApiEmulator
+
+    emulator = BotApiEmulator(token=SANDBOX_TOKEN, bot_username="CarerlineSandboxBot")
+    await emulator.start(host=host, port=emulator_port)
+    try:
+        for parent in DEMO_PARENTS:
+            emulator.add_user(**parent)
+        settings = load_settings(bot_api_url=emulator.url, **overrides)
+        configure_logging(level=settings.log_level)
+        summary = await seed_demo_data(database_url=settings.database_url)
+        service = CarerlineService(settings=settings)
+        await run_until_signalled(
+            service=service,
+            on_started=lambda: typer.echo(
+                _banner(phone_url=f"{emulator.url}/", staff_url=service.http_url, summary=summary)
+            ),
+        )
+    finally:
+        await emulator.stop()
+
+
+def _banner(*, phone_url: str, staff_url: str, summary: str) -> str:
+    return (
+        "\nCarerline sandbox is running. Press Ctrl+C to stop.\n"
+        f"  Parents' phone page:  {phone_url}\n"
+        f"  Staff side:           {staff_url}\n"
+        f"{summary}\n"
+    )

@@ -1,0 +1,148 @@
+"""One process, one event loop: the bot, the web server and the scheduler, started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram import Update
+from telegram.error import InvalidToken
+
+from bot.application import build_bot_application
+from bot.context import CarerlineApplication
+from carerline.dependencies import Dependencies
+from carerline.lifecycle import Lifecycle
+from carerline.metrics import Metrics
+from carerline.settings import ConfigurationError, Settings
+from carerline.startup import require_reachable_database
+from db.engine import Database
+from db.migrate import upgrade_database_async
+from messaging.runtime_registry import register_services
+from messaging.scheduler import add_standing_jobs, build_scheduler
+from web.app import init_web_app
+
+logger = logging.getLogger(__name__)
+POLL_TIMEOUT_S = 25
+
+
+class CarerlineService:
+    """Owns every long-lived part of a running Carerline process."""
+
+    def __init__(self, *, settings: Settings, metrics: Metrics | None = None) -> None:
+        self.settings = settings
+        self.metrics = metrics or Metrics()
+        self.lifecycle = Lifecycle()
+        self.database: Database | None = None
+        self.bot_application: CarerlineApplication | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self._runner: web.AppRunner | None = None
+        self._was_started = False
+
+    @property
+    def http_url(self) -> str:
+        """Where the web side listens (the real port, even when 0 was asked for)."""
+        if self._runner is None or not self._runner.addresses:
+            raise RuntimeError("the service is not started")
+        host, port = self._runner.addresses[0][:2]
+        return f"http://{host}:{port}"
+
+    async def start(self) -> None:
+        """Migrate the database, then start the bot, the web server and the scheduler."""
+        self.settings.check_for_service()
+        self.database = Database(self.settings.database_url)
+        await require_reachable_database(self.database)
+        await upgrade_database_async(database_url=self.settings.database_url)
+        dependencies = Dependencies(settings=self.settings, database=self.database, metrics=self.metrics)
+        register_services(dependencies)
+        self.bot_application = build_bot_application(
+            services=dependencies, webhook_mode=self.settings.is_webhook_mode
+        )
+        try:
+            await self.bot_application.initialize()
+        except InvalidToken as error:
+            raise ConfigurationError(f"CARERLINE_BOT_TOKEN: the Bot API refused this token ({error})") from None
+        await self.bot_application.start()
+        self.lifecycle.update_queue = self.bot_application.update_queue
+        await self._start_web(dependencies)
+        await self._start_receiving_updates()
+        self.scheduler = build_scheduler(database_url=self.settings.database_url)
+        self.scheduler.start()
+        add_standing_jobs(self.scheduler)
+        self._was_started = True
+        logger.info("Carerline is running: staff side and health checks on %s", self.http_url)
+
+    async def stop(self) -> None:
+        """Stop taking work, finish what is in flight, close everything."""
+        self.lifecycle.is_draining = True
+        self.metrics.is_draining.set(1)
+        application = self.bot_application
+        if application is not None and application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if application is not None:
+            if application.running:
+                await application.stop()  # handles every update already queued, then returns
+            await application.shutdown()
+        register_services(None)
+        if self.database is not None:
+            await self.database.dispose()
+        if self._was_started and not self.lifecycle.stopped.is_set():
+            logger.info("Carerline stopped cleanly")
+        self.lifecycle.stopped.set()
+
+    async def _start_web(self, dependencies: Dependencies) -> None:
+        web_app = init_web_app(
+            settings=self.settings,
+            database=dependencies.database,
+            metrics=self.metrics,
+            lifecycle=self.lifecycle,
+            bot_application=self.bot_application,
+        )
+        self._runner = web.AppRunner(web_app, shutdown_timeout=min(5.0, self.settings.shutdown_grace_s / 2))
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+
+    async def _start_receiving_updates(self) -> None:
+        application = self.bot_application
+        assert application is not None
+        if self.settings.is_webhook_mode:
+            secret = self.settings.webhook_secret
+            await application.bot.set_webhook(
+                url=self.settings.webhook_url,
+                secret_token=secret.get_secret_value() if secret else None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            return
+        await application.bot.delete_webhook()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            timeout=POLL_TIMEOUT_S, allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1
+        )
+
+
+async def run_until_signalled(
+    *, service: CarerlineService, on_started: Callable[[], None] | None = None
+) -> None:
+    """Run until SIGTERM or SIGINT, then shut down within the configured grace period."""
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop_requested.set)
+    try:
+        await service.start()
+    except BaseException:
+        await service.stop()
+        raise
+    if on_started is not None:
+        on_started()
+    await stop_requested.wait()
+    logger.info("stop requested: finishing work in flight")
+    await asyncio.wait_for(service.stop(), timeout=service.settings.shutdown_grace_s)

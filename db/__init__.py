@@ -1,0 +1,1 @@
+"""Models, sessions, migrations and the data-access functions: the only code that touches the database."""

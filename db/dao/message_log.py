@@ -1,0 +1,73 @@
+"""Data access for the message log."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.dao.portable import insert_ignoring_conflicts
+from db.models import MessageDirection, MessageRecord
+
+
+async def save_inbound_message(
+    session: AsyncSession,
+    *,
+    update_id: int,
+    chat_id: int | None,
+    kind: str,
+    text: str | None,
+    telegram_message_id: int | None,
+) -> bool:
+    """Record an incoming update; False when this update id was already recorded (a redelivery)."""
+    inserted = await insert_ignoring_conflicts(
+        session,
+        MessageRecord,
+        values={
+            "direction": MessageDirection.INBOUND.value,
+            "update_id": update_id,
+            "chat_id": chat_id,
+            "kind": kind,
+            "text": text,
+            "telegram_message_id": telegram_message_id,
+        },
+        conflict_columns=["update_id"],
+    )
+    return inserted
+
+
+async def save_outbound_message(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    kind: str,
+    text: str | None,
+    telegram_message_id: int | None,
+) -> MessageRecord:
+    """Record a message the bot sent."""
+    record = MessageRecord(
+        direction=MessageDirection.OUTBOUND,
+        chat_id=chat_id,
+        kind=kind,
+        text=text,
+        telegram_message_id=telegram_message_id,
+    )
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def fetch_messages_for_chat(session: AsyncSession, *, chat_id: int) -> list[MessageRecord]:
+    """Every recorded message in one chat, oldest first."""
+    result = await session.exec(
+        select(MessageRecord).where(MessageRecord.chat_id == chat_id).order_by(col(MessageRecord.id))
+    )
+    return list(result.all())
+
+
+async def count_messages(session: AsyncSession, *, direction: MessageDirection) -> int:
+    """How many messages went one way."""
+    result = await session.exec(
+        select(func.count()).select_from(MessageRecord).where(MessageRecord.direction == direction)
+    )
+    return int(result.one())

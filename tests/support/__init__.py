@@ -1,0 +1,1 @@
+"""Test helpers: servers we start for real, factories, waiting on conditions."""

@@ -1,0 +1,37 @@
+"""The aiohttp application factory: health, metrics and the Telegram webhook."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from telegram.ext import Application
+
+from carerline.lifecycle import Lifecycle
+from carerline.metrics import Metrics
+from carerline.settings import Settings
+from db.engine import Database
+from web.keys import DATABASE, LIFECYCLE, METRICS, SETTINGS
+from web.views import health
+from web.views.telegram_webhook import BOT_APPLICATION, receive_update
+
+
+def init_web_app(
+    *,
+    settings: Settings,
+    database: Database,
+    metrics: Metrics,
+    lifecycle: Lifecycle,
+    bot_application: Application | None,
+) -> web.Application:
+    """Build the web app; the caller owns the lifetimes of what it is given."""
+    app = web.Application(client_max_size=10 * 1024 * 1024)
+    app[SETTINGS] = settings
+    app[DATABASE] = database
+    app[METRICS] = metrics
+    app[LIFECYCLE] = lifecycle
+    app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/readyz", health.readyz)
+    app.router.add_get("/metrics", health.metrics)
+    if bot_application is not None:
+        app[BOT_APPLICATION] = bot_application
+        app.router.add_post("/telegram/webhook", receive_update)
+    return app

@@ -1,0 +1,1 @@
+"""aiohttp views: parse, call a service, render."""
