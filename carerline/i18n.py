@@ -30,18 +30,29 @@ def language_for(telegram_language_code: str | None) -> str:
     return primary if primary in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
 
 
+def catalog_files(language: str) -> list[Path]:
+    """Every .po file of one language; each area of the bot keeps its texts in its own file."""
+    return sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po"))
+
+
 @lru_cache(maxsize=None)
-def load_catalog(language: str) -> Catalog:
-    """Parse templates/locale/<language>/LC_MESSAGES/messages.po once."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as handle:
-        return read_po(handle, locale=language)
+def load_catalogs(language: str) -> tuple[Catalog, ...]:
+    """Parse the language's .po files once."""
+    catalogs = []
+    for path in catalog_files(language):
+        with path.open("rb") as handle:
+            catalogs.append(read_po(handle, locale=language))
+    return tuple(catalogs)
 
 
 @lru_cache(maxsize=None)
 def _messages(language: str) -> dict[str, str]:
-    catalog = load_catalog(language)
-    return {str(message.id): str(message.string) for message in catalog if message.id and message.string}
+    return {
+        str(message.id): str(message.string)
+        for catalog in load_catalogs(language)
+        for message in catalog
+        if message.id and message.string
+    }
 
 
 def text(key: str, *, language: str, **values: object) -> str:

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     """Every setting Carerline reads; see README for what each one means."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
     )
 
     database_url: str = DEFAULT_DATABASE_URL

@@ -20,18 +20,18 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade_database(*, database_url: str, revision: str = "head") -> None:
+def upgrade_database(*, database_url: str, revision: str = "heads") -> None:
     """Apply migrations up to `revision` (blocking; call from a thread inside an event loop)."""
     command.upgrade(alembic_config(database_url), revision)
 
 
-async def upgrade_database_async(*, database_url: str, revision: str = "head") -> None:
+async def upgrade_database_async(*, database_url: str, revision: str = "heads") -> None:
     """Apply migrations without blocking the running event loop."""
     await asyncio.to_thread(upgrade_database, database_url=database_url, revision=revision)
 
 
 def current_revision(*, database_url: str) -> str | None:
-    """The revision the database is at, or None when it has none."""
+    """The revision(s) the database is at, comma-separated, or None when it has none."""
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine
 
@@ -39,7 +39,8 @@ def current_revision(*, database_url: str) -> str | None:
     engine = create_engine(sync_url)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            heads = MigrationContext.configure(connection).get_current_heads()
+            return ",".join(sorted(heads)) or None
     finally:
         engine.dispose()
 

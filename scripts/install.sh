@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Install whatever is missing for Carerline on a fresh Debian machine: system packages, then the
+# Python virtualenv (.venv) with pinned dependencies. Safe to run again: it skips what is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests="${1:-}"
+apt_packages=()
+
+need_apt() { dpkg -s "$1" >/dev/null 2>&1 || apt_packages+=("$1"); }
+
+# PostgreSQL server binaries: the test run starts its own throwaway server.
+if [ "$want_tests" = "--tests" ]; then
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+    need_apt postgresql
+  fi
+fi
+
+if [ "${#apt_packages[@]}" -gt 0 ]; then
+  echo "==> Installing system packages: ${apt_packages[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+
+python_bin="$(command -v python3.11 || command -v python3)"
+if ! "$python_bin" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "Carerline needs Python 3.11 or newer; found $("$python_bin" --version)" >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> Creating the virtualenv in .venv"
+  "$python_bin" -m venv .venv
+fi
+
+# Reinstall only when pyproject.toml changed since the last install.
+stamp=".venv/.carerline-installed"
+fingerprint="$(sha256sum pyproject.toml | cut -d' ' -f1)${want_tests}"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$fingerprint" ]; then
+  echo "==> Installing Python packages (pinned in pyproject.toml)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  extras=""; [ "$want_tests" = "--tests" ] && extras="[test]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+  echo "$fingerprint" > "$stamp"
+fi

@@ -1,0 +1,114 @@
+"""Factories over the real database: each builds what it needs with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import time
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.models import Carer, CarerChildLink, Child, Operator, Phase, Route, RouteStop, School
+from db.types import utc_now
+
+_sequence = itertools.count(1)
+
+
+def _next() -> int:
+    return next(_sequence)
+
+
+async def make_school(session: AsyncSession, *, name: str | None = None, district: str = "Maidstone") -> School:
+    n = _next()
+    school = School(code=f"SCH{n:04d}", name=name or f"Oakwood School {n}", district=district)
+    session.add(school)
+    await session.flush()
+    return school
+
+
+async def make_operator(session: AsyncSession, *, name: str | None = None, public_phone: str | None = "01622 000 111") -> Operator:
+    n = _next()
+    operator = Operator(code=f"OP{n:04d}", name=name or f"Garden Cars {n}", public_phone=public_phone)
+    session.add(operator)
+    await session.flush()
+    return operator
+
+
+async def make_route(
+    session: AsyncSession,
+    *,
+    school: School | None = None,
+    operator: Operator | None = None,
+    code: str | None = None,
+    district: str | None = None,
+    vehicle_type: str = "Wheelchair-accessible minibus",
+    stops: int = 2,
+) -> Route:
+    school = school or await make_school(session)
+    operator = operator or await make_operator(session)
+    route = Route(
+        code=code or f"R{_next():04d}",
+        operator_id=operator.id,  # type: ignore[arg-type]
+        school_id=school.id,  # type: ignore[arg-type]
+        vehicle_type=vehicle_type,
+        district=district or school.district,
+    )
+    session.add(route)
+    await session.flush()
+    for sequence in range(1, stops + 1):
+        session.add(
+            RouteStop(
+                route_id=route.id,  # type: ignore[arg-type]
+                sequence=sequence,
+                name=f"Stop {sequence}, High Street",
+                pickup_from=time(7, 30 + sequence * 5),
+                pickup_to=time(7, 40 + sequence * 5),
+            )
+        )
+    await session.flush()
+    return route
+
+
+async def make_child(
+    session: AsyncSession,
+    *,
+    route: Route | None = None,
+    display_name: str = "Sam",
+    council_reference: str | None = None,
+    phase: Phase = Phase.PRIMARY,
+) -> Child:
+    route = route or await make_route(session)
+    child = Child(
+        council_reference=council_reference or f"KCC-{_next():06d}",
+        display_name=display_name,
+        school_id=route.school_id,
+        route_id=route.id,
+        district=route.district,
+        phase=phase,
+    )
+    session.add(child)
+    await session.flush()
+    return child
+
+
+async def make_carer(
+    session: AsyncSession,
+    *,
+    chat_id: int | None = None,
+    first_name: str = "Alex",
+    language: str = "en",
+    has_consent: bool = True,
+    children: list[Child] | None = None,
+) -> Carer:
+    carer = Carer(
+        chat_id=chat_id if chat_id is not None else 10_000 + _next(),
+        first_name=first_name,
+        language=language,
+        consent_notice_version="test" if has_consent else None,
+        consent_given_at=utc_now() if has_consent else None,
+    )
+    session.add(carer)
+    await session.flush()
+    for child in children or []:
+        session.add(CarerChildLink(carer_id=carer.id, child_id=child.id))  # type: ignore[arg-type]
+    await session.flush()
+    return carer
