@@ -1,0 +1,1 @@
+"""Local sandbox for Carerline: a Telegram Bot API emulator and a phone-like web page."""
