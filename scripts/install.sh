@@ -41,6 +41,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$fingerprint" ]; then
   echo "==> Installing Python packages (pinned in pyproject.toml)"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   extras=""; [ "$want_tests" = "--tests" ] && extras="[test]"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+  # compat mode puts the project root on sys.path, so packages added later import without reinstalling.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}" --config-settings editable_mode=compat
   echo "$fingerprint" > "$stamp"
 fi
