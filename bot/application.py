@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import (
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -14,13 +15,17 @@ from telegram.ext import (
 
 from bot.context import SERVICES_KEY, CarerlineApplication, CarerlineContext
 from carerline.dependencies import Dependencies
+from bot.handlers import bad_input, consent, linking, menu, my_data, settings
+from bot.handlers import acknowledgements, application_status
+from bot.handlers import problems, typed_text
 from bot.handlers.errors import handle_error
-from bot.handlers.fallback import not_understood
 from bot.handlers.recording import record_incoming_update
-from bot.handlers.start import start
+from bot.handlers.turn_start import begin_turn
+from bot.menu import register_commands
 from bot.processing import PerChatUpdateProcessor
 
-RECORDING_GROUP = -1  # runs before every other group
+RECORDING_GROUP = -2  # runs before every other group
+TURN_GROUP = -1  # then the flood throttle and the chat's state, read once for the handlers in group 0
 
 
 def build_bot_application(*, services: Dependencies, webhook_mode: bool) -> CarerlineApplication:
@@ -39,6 +44,7 @@ def build_bot_application(*, services: Dependencies, webhook_mode: bool) -> Care
         .write_timeout(15.0)
         .pool_timeout(10.0)
         .get_updates_read_timeout(40.0)
+        .post_init(register_commands)
     )
     if webhook_mode:
         builder = builder.updater(None)
@@ -51,7 +57,70 @@ def build_bot_application(*, services: Dependencies, webhook_mode: bool) -> Care
 def _add_handlers(application: CarerlineApplication) -> None:
     # Order matters: the recording handler sees every update first, in its own group.
     application.add_handler(TypeHandler(Update, record_incoming_update), group=RECORDING_GROUP)
-    application.add_handler(CommandHandler("start", start))
-    # Last: everything nobody else took gets a kind answer.
-    application.add_handler(MessageHandler(filters.ALL, not_understood))
+    # Then one handler reads the chat's carer and conversation state (and stops floods).
+    application.add_handler(TypeHandler(Update, begin_turn), group=TURN_GROUP)
+    # Edits first: otherwise an edited "/start" or text would run as if it were new.
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, bad_input.edited))
+    application.add_handler(CommandHandler("start", linking.start))
+    application.add_handler(CommandHandler("menu", menu.show_menu))
+    application.add_handler(CommandHandler("transport", menu.show_transport))
+    application.add_handler(CommandHandler("application", application_status.show_my_application))
+    application.add_handler(CommandHandler("problem", problems.start_problem))
+    application.add_handler(CommandHandler(list(menu.COMING_SOON_KEYS), menu.show_coming_soon))
+    application.add_handler(CommandHandler("settings", settings.show_settings))
+    application.add_handler(CommandHandler("mydata", my_data.show_my_data))
+    application.add_handler(CommandHandler("help", menu.show_help))
+    for pattern, callback in _button_handlers():
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # After every known button: presses on buttons we no longer have, or from older messages.
+    application.add_handler(CallbackQueryHandler(bad_input.old_button))
+    application.add_handler(MessageHandler(filters.COMMAND, bad_input.unknown_command))
+    application.add_handler(MessageHandler(filters.TEXT, typed_text.receive_text))
+    # Last: everything nobody else took (stickers, photos, voice, places...) gets a kind answer.
+    application.add_handler(MessageHandler(_MEDIA, bad_input.media))
+    application.add_handler(MessageHandler(filters.ALL, bad_input.anything_else))
     application.add_error_handler(handle_error)
+
+
+_MEDIA = (
+    filters.Sticker.ALL | filters.PHOTO | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE | filters.AUDIO
+    | filters.ANIMATION | filters.Document.ALL | filters.CONTACT | filters.LOCATION | filters.VENUE
+    | filters.POLL | filters.Dice.ALL
+)
+
+
+def _button_handlers() -> list[tuple[str, object]]:
+    """Each inline button's callback_data pattern and its handler (patterns are anchored)."""
+    return [
+        (acknowledgements.ACK_PATTERN, acknowledgements.acknowledge),
+        (f"^{menu.LINK_ANOTHER}$", linking.link_another),
+        (consent.AGREE_PATTERN, consent.agree),
+        (consent.DECLINE_PATTERN, consent.decline),
+        (f"^{consent.AGAIN}$", consent.read_again),
+        ("^menu:main$", menu.show_menu),
+        ("^menu:transport$", menu.show_transport),
+        ("^menu:application$", application_status.show_my_application),
+        ("^menu:(feedback|complaint|complaints)$", menu.show_coming_soon),
+        ("^menu:problem$", problems.start_problem),
+        (problems.CHILD_PATTERN, problems.choose_child),
+        (problems.CATEGORY_PATTERN, problems.choose_category),
+        (problems.NO_DETAILS_PATTERN, problems.skip_details),
+        (problems.SEND_PATTERN, problems.send_report),
+        ("^menu:settings$", settings.show_settings),
+        ("^menu:mydata$", my_data.show_my_data),
+        ("^menu:help$", menu.show_help),
+        ("^set:language$", settings.choose_language),
+        (settings.LANGUAGE_PATTERN, settings.change_language),
+        ("^set:quiet$", settings.choose_quiet_hours),
+        (settings.QUIET_PATTERN, settings.change_quiet_hours),
+        ("^set:kinds$", settings.choose_kinds),
+        (settings.KIND_PATTERN, settings.change_kind),
+        ("^set:unlink$", settings.choose_child_to_unlink),
+        (settings.UNLINK_CHILD_PATTERN, settings.confirm_unlink),
+        (settings.UNLINK_YES_PATTERN, settings.unlink),
+        ("^set:withdraw$", settings.confirm_withdraw),
+        (settings.WITHDRAW_YES_PATTERN, settings.withdraw),
+        ("^data:export$", my_data.send_copy),
+        ("^data:erase$", my_data.confirm_erase),
+        (my_data.ERASE_YES_PATTERN, my_data.erase),
+    ]

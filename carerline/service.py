@@ -8,7 +8,7 @@ import signal
 from collections.abc import Callable
 
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from telegram import Update
 from telegram.error import InvalidToken
 
@@ -21,6 +21,8 @@ from carerline.settings import ConfigurationError, Settings
 from carerline.startup import require_reachable_database
 from db.engine import Database
 from db.migrate import upgrade_database_async
+from messaging.delivery_settings import DeliverySettings
+from messaging.engine import DeliveryEngine
 from messaging.runtime_registry import register_services
 from messaging.scheduler import add_standing_jobs, build_scheduler
 from web.app import init_web_app
@@ -32,13 +34,17 @@ POLL_TIMEOUT_S = 25
 class CarerlineService:
     """Owns every long-lived part of a running Carerline process."""
 
-    def __init__(self, *, settings: Settings, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self, *, settings: Settings, metrics: Metrics | None = None, delivery: DeliverySettings | None = None
+    ) -> None:
         self.settings = settings
+        self.delivery_settings = delivery
+        self.delivery: DeliveryEngine | None = None
         self.metrics = metrics or Metrics()
         self.lifecycle = Lifecycle()
         self.database: Database | None = None
         self.bot_application: CarerlineApplication | None = None
-        self.scheduler: AsyncIOScheduler | None = None
+        self.scheduler: BackgroundScheduler | None = None
         self._runner: web.AppRunner | None = None
         self._was_started = False
 
@@ -65,13 +71,20 @@ class CarerlineService:
             await self.bot_application.initialize()
         except InvalidToken as error:
             raise ConfigurationError(f"CARERLINE_BOT_TOKEN: the Bot API refused this token ({error})") from None
+        if self.bot_application.post_init is not None:  # PTB runs post_init only in run_polling/run_webhook
+            await self.bot_application.post_init(self.bot_application)
         await self.bot_application.start()
+        self.delivery = DeliveryEngine(settings=self.settings, database=self.database, delivery=self.delivery_settings)
+        await self.delivery.start()
         self.lifecycle.update_queue = self.bot_application.update_queue
         await self._start_web(dependencies)
         await self._start_receiving_updates()
-        self.scheduler = build_scheduler(database_url=self.settings.database_url)
-        self.scheduler.start()
-        add_standing_jobs(self.scheduler)
+        self.scheduler = build_scheduler(
+            database_url=self.settings.database_url, loop=asyncio.get_running_loop()
+        )
+        # The job store's I/O is synchronous: keep it off the event loop (see messaging/scheduler_executor.py).
+        await asyncio.to_thread(self.scheduler.start)
+        await asyncio.to_thread(add_standing_jobs, self.scheduler)
         self._was_started = True
         logger.info("Carerline is running: staff side and health checks on %s", self.http_url)
 
@@ -83,13 +96,15 @@ class CarerlineService:
         if application is not None and application.updater is not None and application.updater.running:
             await application.updater.stop()
         if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            await asyncio.to_thread(self.scheduler.shutdown, wait=False)
         if self._runner is not None:
             await self._runner.cleanup()
         if application is not None:
             if application.running:
                 await application.stop()  # handles every update already queued, then returns
             await application.shutdown()
+        if self.delivery is not None:
+            await self.delivery.stop(grace_s=self.settings.shutdown_grace_s / 2)  # finishes sends in flight
         register_services(None)
         if self.database is not None:
             await self.database.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +71,35 @@ class Settings(BaseSettings):
     privacy_notice_url: str = "https://www.kent.gov.uk/about-the-council/contact-us/access-to-information/your-personal-information"
     privacy_notice_version: str = "2026-11"
     shutdown_grace_s: float = Field(default=8.0, gt=0, le=60)
+    # Parents and carers: linking codes and the per-chat flood throttle.
+    bot_username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
+    link_code_ttl_days: int = Field(default=60, ge=1, le=366)
+    chat_flood_max_updates: int = Field(default=20, ge=2, le=10_000)
+    chat_flood_window_s: float = Field(default=10.0, gt=0, le=3600)
+    # Staff side: session cookie, idle and absolute expiry, sign-in throttling.
+    cookie_secure: bool = True
+    staff_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    staff_session_max_hours: int = Field(default=12, ge=1, le=7 * 24)
+    staff_sign_in_max_failures: int = Field(default=5, ge=1, le=100)
+    staff_sign_in_max_failures_per_ip: int = Field(default=20, ge=1, le=10_000)
+    staff_sign_in_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Broadcasts to more carers than this need a second person's approval.
+    broadcast_approval_threshold: int = Field(default=50, ge=0, le=1_000_000)
+    # Casework: attachments kept outside any served folder; duty alerts and the daily digest to officers.
+    attachments_dir: Path = Path("./var/attachments")
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    casework_due_soon_working_days: int = Field(default=2, ge=0, le=10)
+    staff_url: AnyHttpUrl | None = None
+    duty_alert_channel: Literal["telegram", "email", "both"] = "telegram"
+    duty_telegram_chat_id: int | None = None
+    duty_email_to: str | None = None  # comma-separated addresses
+    duty_email_from: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_s: float = Field(default=20.0, gt=0, le=300)
 
     @field_validator("database_url")
     @classmethod
@@ -125,6 +155,44 @@ class Settings(BaseSettings):
                 "CARERLINE_BOT_TOKEN is missing: set it to the token BotFather gave you"
             )
         return self.bot_token.get_secret_value().strip()
+
+    def require_bot_username(self) -> str:
+        """The bot's @username without the @, needed for deep links, or a ConfigurationError."""
+        if not self.bot_username:
+            raise ConfigurationError(
+                "CARERLINE_BOT_USERNAME is missing: set it to the bot's username (for the links in letters)"
+            )
+        return self.bot_username.removeprefix("@")
+
+    @property
+    def staff_base_url(self) -> str:
+        """Root of the staff pages for links in alerts and digests, without a trailing slash."""
+        if self.staff_url is not None:
+            return str(self.staff_url).rstrip("/")
+        if self.public_url is not None:
+            return str(self.public_url).rstrip("/")
+        return f"http://{self.http_host}:{self.http_port}"
+
+    @property
+    def duty_email_recipients(self) -> list[str]:
+        """CARERLINE_DUTY_EMAIL_TO split on commas."""
+        return [address.strip() for address in (self.duty_email_to or "").split(",") if address.strip()]
+
+    def require_duty_alert_settings(self) -> None:
+        """Raise ConfigurationError naming the variable the chosen duty-alert channel still needs."""
+        if self.duty_alert_channel in ("telegram", "both") and self.duty_telegram_chat_id is None:
+            raise ConfigurationError(
+                "CARERLINE_DUTY_TELEGRAM_CHAT_ID is missing: set it to the staff group's chat id "
+                "(or set CARERLINE_DUTY_ALERT_CHANNEL=email)"
+            )
+        if self.duty_alert_channel in ("email", "both"):
+            for name, value in (
+                ("SMTP_HOST", self.smtp_host),
+                ("DUTY_EMAIL_TO", self.duty_email_recipients),
+                ("DUTY_EMAIL_FROM", self.duty_email_from),
+            ):
+                if not value:
+                    raise ConfigurationError(f"{ENV_PREFIX}{name} is missing: email duty alerts need it")
 
     def check_for_service(self) -> None:
         """Raise ConfigurationError if `serve` cannot run with these settings."""

@@ -2,30 +2,43 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import asyncio
+
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import create_engine
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from db.migrate import sync_database_url
+from messaging.scheduler_executor import EventLoopExecutor
 
 JOB_TABLE = "apscheduler_jobs"  # created by our Alembic migration, not by APScheduler
 HEARTBEAT_JOB_ID = "heartbeat"
 HEARTBEAT_INTERVAL_S = 30
+CHANGE_FOLLOWUPS_JOB_ID = "change-followups"
+CHANGE_FOLLOWUPS_INTERVAL_S = 60
 
 
-def build_scheduler(*, database_url: str) -> AsyncIOScheduler:
-    """A scheduler whose default job store is the apscheduler_jobs table."""
-    connect_args = {"timeout": 10} if database_url.startswith("sqlite") else {}
-    engine = create_engine(sync_database_url(database_url), connect_args=connect_args, pool_pre_ping=True)
-    job_store = SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)
-    return AsyncIOScheduler(
+def build_scheduler(*, database_url: str, loop: asyncio.AbstractEventLoop) -> BackgroundScheduler:
+    """A scheduler in its own thread, storing jobs in apscheduler_jobs and running them on `loop`.
+
+    Call its blocking methods (start, add_job, shutdown) through asyncio.to_thread from async code.
+    """
+    connect_args = {"timeout": 30} if database_url.startswith("sqlite") else {}
+    job_store = SQLAlchemyJobStore(
+        url=sync_database_url(database_url),
+        tablename=JOB_TABLE,
+        engine_options={"connect_args": connect_args, "pool_pre_ping": True},
+    )
+    return BackgroundScheduler(
         jobstores={"default": job_store},
+        executors={"default": EventLoopExecutor(loop=loop)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone="Europe/London",
     )
 
 
-def add_standing_jobs(scheduler: AsyncIOScheduler) -> None:
+def add_standing_jobs(scheduler: BackgroundScheduler) -> None:
     """Jobs every process schedules; replace_existing keeps one copy across restarts."""
     scheduler.add_job(
         "messaging.jobs:record_heartbeat",
@@ -33,4 +46,13 @@ def add_standing_jobs(scheduler: AsyncIOScheduler) -> None:
         seconds=HEARTBEAT_INTERVAL_S,
         id=HEARTBEAT_JOB_ID,
         replace_existing=True,
+    )
+    # Reminders and the call list's escalations: due times live in our tables, this job acts on them.
+    scheduler.add_job(
+        "messaging.followup_jobs:run_change_followups",
+        trigger="interval",
+        seconds=CHANGE_FOLLOWUPS_INTERVAL_S,
+        id=CHANGE_FOLLOWUPS_JOB_ID,
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
     )

@@ -14,6 +14,10 @@ if [ "$want_tests" = "--tests" ]; then
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
     need_apt postgresql
   fi
+  # Staff pages' browser tests: Debian's Chromium (driven by Playwright, never a downloaded browser)
+  # and npm for axe-core.
+  [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+  command -v npm >/dev/null 2>&1 || need_apt npm
 fi
 
 if [ "${#apt_packages[@]}" -gt 0 ]; then
@@ -44,4 +48,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$fingerprint" ]; then
   # compat mode puts the project root on sys.path, so packages added later import without reinstalling.
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}" --config-settings editable_mode=compat
   echo "$fingerprint" > "$stamp"
+fi
+
+# Front-end packages for the tests (axe-core). GOV.UK Frontend's built assets are committed in
+# web/static/govuk, so running the service needs no npm. Reinstall only when the lock file changed.
+if [ "$want_tests" = "--tests" ]; then
+  npm_stamp="node_modules/.carerline-lock-sha256"
+  lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+  if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$lock_hash" ]; then
+    echo "==> Installing npm packages (pinned in package-lock.json)"
+    npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+    echo "$lock_hash" > "$npm_stamp"
+  fi
 fi

@@ -9,7 +9,9 @@ from carerline.lifecycle import Lifecycle
 from carerline.metrics import Metrics
 from carerline.settings import Settings
 from db.engine import Database
+from web.auth.keys import Clock
 from web.keys import DATABASE, LIFECYCLE, METRICS, SETTINGS
+from web.staff_side import install_staff_side
 from web.views import health
 from web.views.telegram_webhook import BOT_APPLICATION, receive_update
 
@@ -21,6 +23,7 @@ def init_web_app(
     metrics: Metrics,
     lifecycle: Lifecycle,
     bot_application: Application | None,
+    clock: Clock | None = None,
 ) -> web.Application:
     """Build the web app; the caller owns the lifetimes of what it is given."""
     app = web.Application(client_max_size=10 * 1024 * 1024)
@@ -34,4 +37,5 @@ def init_web_app(
     if bot_application is not None:
         app[BOT_APPLICATION] = bot_application
         app.router.add_post("/telegram/webhook", receive_update)
+    install_staff_side(app, settings=settings, clock=clock)
     return app

@@ -7,8 +7,15 @@ import sys
 
 import typer
 
+from carerline.cli import codes as codes_commands
+from carerline.cli import applications as applications_commands
+from carerline.cli import changes as changes_commands
 from carerline.cli import db as db_commands
+from carerline.cli import transport as transport_commands
+from carerline.cli.delivery import deliver
+from carerline.cli.reports import export as export_command
 from carerline.cli.sandbox import sandbox
+from carerline.cli.staff import tokens_app, users_app
 from carerline.logging_setup import configure_logging
 from carerline.service import CarerlineService, run_until_signalled
 from carerline.settings import ConfigurationError, load_settings
@@ -25,7 +32,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_commands.app, name="db")
+app.add_typer(codes_commands.app, name="codes")
 app.command(name="sandbox")(sandbox)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(transport_commands.app, name="import")
+app.add_typer(changes_commands.app, name="changes")
+app.add_typer(applications_commands.app, name="applications")
+app.command(name="deliver")(deliver)
+app.command(name="export")(export_command)
 
 
 @app.command()

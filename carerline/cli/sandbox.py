@@ -39,6 +39,7 @@ def sandbox(
 
 async def _run_sandbox(*, host: str, emulator_port: int, overrides: dict[str, object]) -> None:
     from carerline.demo import seed_demo_data
+    from carerline.demo_staff import seed_sandbox_staff
     from sandbox.emulator import BotApiEmulator
 
     emulator = BotApiEmulator(token=SANDBOX_TOKEN, bot_username="CarerlineSandboxBot")
@@ -49,6 +50,8 @@ async def _run_sandbox(*, host: str, emulator_port: int, overrides: dict[str, ob
         settings = load_settings(bot_api_url=emulator.url, **overrides)
         configure_logging(level=settings.log_level)
         summary = await seed_demo_data(database_url=settings.database_url)
+        if "database_url" in overrides:  # known passwords only ever go into the sandbox's own database
+            summary += "\n" + await seed_sandbox_staff(database_url=settings.database_url)
         service = CarerlineService(settings=settings)
         await run_until_signalled(
             service=service,

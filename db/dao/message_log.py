@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -71,3 +71,21 @@ async def count_messages(session: AsyncSession, *, direction: MessageDirection) 
         select(func.count()).select_from(MessageRecord).where(MessageRecord.direction == direction)
     )
     return int(result.one())
+
+
+async def deidentify_messages_for_chat(session: AsyncSession, *, chat_id: int) -> int:
+    """Erasure: keep each message's kind, direction and time, drop the chat and the words."""
+    result = await session.exec(
+        update(MessageRecord)
+        .where(col(MessageRecord.chat_id) == chat_id)
+        .values(chat_id=None, text=None, telegram_message_id=None)
+    )
+    return int(result.rowcount or 0)
+
+
+async def save_deidentified_outbound_message(session: AsyncSession, *, kind: str) -> MessageRecord:
+    """Record that a message went out without saying to whom (the last reply after an erasure)."""
+    record = MessageRecord(direction=MessageDirection.OUTBOUND, chat_id=None, kind=kind, text=None)
+    session.add(record)
+    await session.flush()
+    return record

@@ -1,11 +1,31 @@
 """Every table, imported here so Alembic sees the whole schema."""
 
+from db.models.applications import OPEN_STAGES, ApplicationStage, ApplicationStageChange, HtstApplication
+from db.models.broadcasts import Broadcast, BroadcastStatus
 from db.models.carers import UPDATE_KINDS, Carer, CarerChildLink
+from db.models.changes import ChangeChild, ChangeKind, ChangeNotice, TransportChange
+from db.models.casework import (
+    Complaint,
+    ComplaintAttachment,
+    ComplaintEvent,
+    DriverChange,
+    DutyAlertRecord,
+    FeedbackItem,
+    ProblemReport,
+    ReferenceCounter,
+)
+from db.models.consent import ConsentEvent, ConsentEventKind
+from db.models.conversations import ChatThrottle, ConversationState
+from db.models.linking import LinkingCode, LinkingCodeUse, LinkingFailure
 from db.models.message_log import MessageDirection, MessageRecord
+from db.models.outbox import ChatDeliveryState, DeliveryRateBucket, OutboxMessage, OutboxState
 from db.models.scheduler import scheduler_jobs_table
+from db.models.staff import ActorKind, ApiToken, AuditEvent, SignInFailure, StaffRole, StaffSession, StaffUser
 from db.models.transport import Child, Operator, Phase, Route, RouteStop, School
 
 __all__ = [
+    "Broadcast",
+    "BroadcastStatus",
     "UPDATE_KINDS",
     "Carer",
     "CarerChildLink",
@@ -18,4 +38,38 @@ __all__ = [
     "RouteStop",
     "School",
     "scheduler_jobs_table",
+    "ChatThrottle",
+    "ConsentEvent",
+    "ConsentEventKind",
+    "ConversationState",
+    "LinkingCode",
+    "LinkingCodeUse",
+    "LinkingFailure",
+    "ActorKind",
+    "ApiToken",
+    "AuditEvent",
+    "SignInFailure",
+    "StaffRole",
+    "StaffSession",
+    "StaffUser",
+    "Complaint",
+    "ComplaintAttachment",
+    "ComplaintEvent",
+    "DriverChange",
+    "DutyAlertRecord",
+    "FeedbackItem",
+    "ProblemReport",
+    "ReferenceCounter",
+    "OPEN_STAGES",
+    "ApplicationStage",
+    "ApplicationStageChange",
+    "HtstApplication",
+    "ChangeChild",
+    "ChangeKind",
+    "ChangeNotice",
+    "TransportChange",
+    "ChatDeliveryState",
+    "DeliveryRateBucket",
+    "OutboxMessage",
+    "OutboxState",
 ]

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from datetime import time
+from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import Carer, CarerChildLink, Child, Operator, Phase, Route, RouteStop, School
 from db.types import utc_now
+
+if TYPE_CHECKING:
+    from services.linking_codes import IssuedCode
 
 _sequence = itertools.count(1)
 
@@ -112,3 +116,23 @@ async def make_carer(
         session.add(CarerChildLink(carer_id=carer.id, child_id=child.id))  # type: ignore[arg-type]
     await session.flush()
     return carer
+
+
+async def make_linking_code(
+    session: AsyncSession, *, child: Child | None = None, ttl_days: int = 60, now: datetime | None = None
+) -> IssuedCode:
+    """Issue a real linking code (the only moment the code is known) for a child, made if not given."""
+    from services.linking_codes import issue_linking_codes
+
+    child = child or await make_child(session)
+    [issued] = await issue_linking_codes(session, children=[child], ttl_days=ttl_days, now=now or utc_now())
+    return issued
+
+
+async def make_family(
+    session: AsyncSession, *, language: str = "en", child_name: str = "Sam", carer_name: str = "Alex"
+) -> tuple[Carer, Child]:
+    """A consenting carer linked to one child on a route (casework tests)."""
+    child = await make_child(session, display_name=child_name)
+    carer = await make_carer(session, first_name=carer_name, language=language, children=[child])
+    return carer, child

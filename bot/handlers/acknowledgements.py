@@ -1,0 +1,34 @@
+"""The "I've seen this" button under proactive messages."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import CarerlineContext
+from db.types import utc_now
+from services.change_followups import acknowledge_message
+
+# callback_data "ack:<outbox id>", written by messaging.outbox.seen_button_markup.
+ACK_PATTERN = r"^ack:(\d{1,18})$"
+
+
+async def acknowledge(update: Update, context: CarerlineContext) -> None:
+    """Record that the carer saw the message, and show it on the message (the button goes)."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None or query.message is None or not context.matches:
+        return
+    outbox_id = int(context.matches[0].group(1))
+    async with context.services.database.transaction() as session:
+        outcome = await acknowledge_message(
+            session, outbox_id=outbox_id, chat_id=chat.id, telegram_message_id=query.message.message_id, now=utc_now()
+        )
+    if outcome.seen_text is None:
+        return
+    try:
+        await query.edit_message_text(text=outcome.seen_text, parse_mode=ParseMode.HTML, reply_markup=None)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise

@@ -1,0 +1,100 @@
+"""The privacy notice and consent: shown before anything beyond the chat id is kept."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.context import CarerlineContext
+from bot.linking_replies import link_reply
+from bot.menu import MY_DATA, back_to_menu_keyboard, button, keyboard, main_menu_keyboard
+from bot.turns import Turn, council_contact, say, turn_of
+from carerline.i18n import text
+from db.types import utc_now
+from services.consent import ask_for_consent, decline_consent, give_consent
+from services.conversations import Step, StaleStepError
+
+AGREE_PATTERN = r"^consent:agree:(\d+)$"
+DECLINE_PATTERN = r"^consent:decline:(\d+)$"
+AGAIN = "consent:again"
+
+
+async def show_privacy_notice(
+    context: CarerlineContext, turn: Turn, *, pending_code: str | None = None, intro_key: str | None = None
+) -> None:
+    """Welcome (or remind) the person, show the notice and ask to continue."""
+    async with context.services.database.transaction() as session:
+        version = await ask_for_consent(session, chat_id=turn.chat_id, pending_code=pending_code, now=utc_now())
+    settings = context.services.settings
+    has_withdrawn = turn.chat.carer is not None and not turn.has_consent
+    intro = intro_key or ("consent.withdrawn_reminder" if has_withdrawn else "start.welcome")
+    body = "\n\n".join(
+        [
+            text(intro, language=turn.language),
+            text("consent.notice", language=turn.language, url=settings.privacy_notice_url),
+            text("consent.question", language=turn.language),
+        ]
+    )
+    await say(context, turn, body, keyboard=_notice_keyboard(turn, version, has_withdrawn), kind="privacy_notice")
+
+
+def _notice_keyboard(turn: Turn, version: int, has_withdrawn: bool) -> InlineKeyboardMarkup:
+    language = turn.language
+    rows = [
+        [button("consent.button.agree", f"consent:agree:{version}", language=language)],
+        [button("consent.button.decline", f"consent:decline:{version}", language=language)],
+    ]
+    if has_withdrawn:
+        rows.append([button(MY_DATA.label_key, MY_DATA.callback_data, language=language)])
+    return keyboard(*rows)
+
+
+async def agree(update: Update, context: CarerlineContext) -> None:
+    """The person agreed: record consent, then link any code they brought or ask for one."""
+    turn = turn_of(context)
+    assert turn is not None and update.effective_user is not None
+    try:
+        async with context.services.database.transaction() as session:
+            given = await give_consent(
+                session,
+                chat_id=turn.chat_id,
+                first_name=update.effective_user.first_name or "",
+                language=turn.language,
+                notice_version=context.services.settings.privacy_notice_version,
+                now=utc_now(),
+            )
+    except StaleStepError:
+        await show_privacy_notice(context, turn, intro_key="consent.old_button")
+        return
+    if given.link is not None:
+        await link_reply(context, turn, given.link)
+    elif given.step == Step.AWAITING_CODE:
+        body = text("consent.thanks_ask_code", language=turn.language)
+        await say(context, turn, body, keyboard=back_to_menu_keyboard(turn.language), kind="consent_given")
+    else:
+        body = text("consent.thanks", language=turn.language, name=given.carer.first_name or "")
+        await say(context, turn, body, keyboard=main_menu_keyboard(turn.language), kind="consent_given")
+
+
+async def decline(update: Update, context: CarerlineContext) -> None:
+    """Not now: nothing more is kept, and they can change their mind at any time."""
+    turn = turn_of(context)
+    assert turn is not None
+    try:
+        async with context.services.database.transaction() as session:
+            await decline_consent(session, chat_id=turn.chat_id, now=utc_now())
+    except StaleStepError:
+        await show_privacy_notice(context, turn, intro_key="consent.old_button")
+        return
+    again = keyboard([button("consent.button.read_again", AGAIN, language=turn.language)])
+    body = text("consent.declined", language=turn.language, **council_contact(context))
+    await say(context, turn, body, keyboard=again, kind="consent_declined")
+
+
+async def read_again(update: Update, context: CarerlineContext) -> None:
+    """Show the notice again (after declining, withdrawing or erasing)."""
+    turn = turn_of(context)
+    assert turn is not None
+    if turn.has_consent:
+        await say(context, turn, text("consent.already_given", language=turn.language), keyboard=main_menu_keyboard(turn.language))
+        return
+    await show_privacy_notice(context, turn)

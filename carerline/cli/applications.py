@@ -1,0 +1,115 @@
+"""`carerline applications ...`: HTST applications, their stages, and those past the four-week promise."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import getpass
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from carerline.settings import Settings, load_settings
+from carerline.startup import probe_database_url
+from db.engine import Database
+from db.models import ApplicationStage
+from db.types import utc_now
+from messaging.quiet_hours import UK
+from services.applications import (
+    ApplicationError,
+    CouncilContact,
+    OverdueApplication,
+    StageChangeResult,
+    change_stage,
+    fetch_overdue_applications,
+    record_application,
+)
+
+app = typer.Typer(help="Home-to-school transport applications: stages, and the four-week promise.", no_args_is_help=True)
+OVERDUE_COLUMNS = ("reference", "council_reference", "child_name", "stage", "received_on", "working_days_open", "promised_by")
+
+
+def _contact(settings: Settings) -> CouncilContact:
+    return CouncilContact(phone=settings.council_transport_phone, hours=settings.council_transport_hours)
+
+
+@app.command()
+def record(
+    reference: str = typer.Argument(..., help="The application's reference."),
+    child: str = typer.Argument(..., help="The child's council reference."),
+    received: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="Date the council received it."),
+    officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
+) -> None:
+    """Record a new application (stage: received); linked carers are told."""
+    settings = load_settings()
+    asyncio.run(probe_database_url(settings.database_url))
+
+    async def run(session: object) -> StageChangeResult:
+        return await record_application(
+            session, reference=reference, council_reference=child, received_on=received.date(),  # type: ignore[arg-type]
+            recorded_by=officer or getpass.getuser(), now=utc_now(), contact=_contact(settings),
+        )
+
+    result = _run(settings, run)
+    typer.echo(f"Application {reference}: {'recorded' if result.is_changed else 'already recorded'}; "
+               f"{result.notices.queued} carer message(s) queued.")
+
+
+@app.command()
+def stage(
+    reference: str = typer.Argument(..., help="The application's reference."),
+    new_stage: ApplicationStage = typer.Argument(..., metavar="STAGE", help="The stage it has reached."),
+    note: str | None = typer.Option(None, help="A short note for the family."),
+    officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
+) -> None:
+    """Move an application to a new stage; linked carers are told."""
+    settings = load_settings()
+    asyncio.run(probe_database_url(settings.database_url))
+
+    async def run(session: object) -> StageChangeResult:
+        return await change_stage(
+            session, reference=reference, stage=new_stage, recorded_by=officer or getpass.getuser(),  # type: ignore[arg-type]
+            now=utc_now(), contact=_contact(settings), note_for_family=note,
+        )
+
+    result = _run(settings, run)
+    if not result.is_changed:
+        typer.echo(f"Application {reference} is already at {new_stage.value}; nothing sent.")
+        return
+    typer.echo(f"Application {reference} is now {new_stage.value}; {result.notices.queued} carer message(s) queued.")
+
+
+@app.command()
+def overdue(csv_out: Path | None = typer.Option(None, "--csv", dir_okay=False, help="Write the list to this CSV file.")) -> None:
+    """Applications past 20 working days without transport arranged."""
+    settings = load_settings()
+    asyncio.run(probe_database_url(settings.database_url))
+    today = utc_now().astimezone(UK).date()
+    rows: list[OverdueApplication] = _run(settings, lambda session: fetch_overdue_applications(session, today=today))  # type: ignore[arg-type]
+    handle = csv_out.open("w", newline="", encoding="utf-8") if csv_out else sys.stdout
+    try:
+        writer = csv.writer(handle)
+        writer.writerow(OVERDUE_COLUMNS)
+        writer.writerows([str(getattr(row, name)) for name in OVERDUE_COLUMNS] for row in rows)
+    finally:
+        if csv_out:
+            handle.close()
+            typer.echo(f"{len(rows)} application(s) past the four-week promise; written to {csv_out}.")
+
+
+def _run(settings: Settings, work):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        database = Database(settings.database_url)
+        try:
+            async with database.transaction() as session:
+                return await work(session)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(go())
+    except ApplicationError as error:
+        typer.echo(f"Not recorded: {error}", err=True)
+        raise typer.Exit(1) from None

@@ -1,0 +1,149 @@
+"""`carerline changes ...`: record transport changes and see who still has to be telephoned."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from carerline.settings import Settings, load_settings
+from carerline.startup import probe_database_url
+from db.engine import Database
+from db.models import ChangeKind
+from db.types import utc_now
+from services.change_followups import CallListRow, build_call_list, write_call_list_csv
+from services.change_import import ChangeImportError, import_changes, parse_changes_csv
+from services.transport_changes import ChangeError, ChangeRequest, RecordedChange, record_change
+
+app = typer.Typer(help="Transport changes: tell every affected family, and know who has not seen it.", no_args_is_help=True)
+
+
+def _officer(value: str | None) -> str:
+    return value or getpass.getuser()
+
+
+@app.command()
+def record(
+    kind: ChangeKind = typer.Option(..., help="What changes."),
+    effective: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="First day it applies (YYYY-MM-DD)."),
+    route: str | None = typer.Option(None, help="The route's code (or use --operator for all its routes)."),
+    operator: str | None = typer.Option(None, help="An operator's code: the change applies to all its routes."),
+    stop: int | None = typer.Option(None, help="Only children picked up at this stop number of the route."),
+    old: str | None = typer.Option(None, "--from", help="What it was (e.g. 7:40am)."),
+    new: str | None = typer.Option(None, "--to", help="What it will be (e.g. 7:55am)."),
+    until: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Last day (suspensions)."),
+    at: datetime | None = typer.Option(None, formats=["%H:%M"], help="UK time it takes effect (default 06:00)."),
+    urgent: bool = typer.Option(False, "--urgent", help="Send now even in quiet hours."),
+    must_send: bool = typer.Option(False, "--must-send", help="Tell families who muted changes or withdrew consent too."),
+    reason: str = typer.Option("", help="Why, in plain words families will read."),
+    phone: str | None = typer.Option(None, help="Number families should call (default: the council's)."),
+    reference: str | None = typer.Option(None, help="Your reference; recording it again changes nothing."),
+    officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
+) -> None:
+    """Record one change and queue a personal notice for every linked carer."""
+    settings = load_settings()
+    request = ChangeRequest(
+        kind=kind, effective_from=effective.date(), recorded_by=_officer(officer), route_code=route, operator_code=operator,
+        stop_sequence=stop, old_value=old, new_value=new, effective_until=until.date() if until else None,
+        effective_time=at.time() if at else None, is_urgent=urgent, must_send=must_send, reason=reason,
+        contact_phone=phone, reference=reference,
+    )
+    asyncio.run(probe_database_url(settings.database_url))
+    try:
+        recorded = asyncio.run(_record(settings, request))
+    except ChangeError as error:
+        typer.echo(f"Not recorded: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(_describe(recorded))
+
+
+async def _record(settings: Settings, request: ChangeRequest) -> RecordedChange:
+    database = Database(settings.database_url)
+    try:
+        async with database.transaction() as session:
+            return await record_change(session, request=request, now=utc_now(), council_phone=settings.council_transport_phone)
+    finally:
+        await database.dispose()
+
+
+def _describe(recorded: RecordedChange) -> str:
+    change = recorded.change
+    if not recorded.is_new:
+        return f"Change {change.reference} was already recorded; nothing new was sent."
+    notices = recorded.notices
+    lines = [
+        f"Recorded change {change.reference}: {recorded.affected_children} child(ren) affected, "
+        f"{recorded.carers} carer(s) linked, {recorded.children_without_carer} child(ren) with no carer on Carerline.",
+        f"Notices queued: {notices.queued} ({notices.held_for_quiet_hours} held until quiet hours end).",
+    ]
+    if notices.skipped_total:
+        skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(notices.skipped.items()))
+        lines.append(f"Not sent: {skipped}. They are on the call list.")
+    return "\n".join(lines)
+
+
+@app.command(name="import")
+def import_file(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV of changes (see README)."),
+    officer: str | None = typer.Option(None, help="Who records them (default: your login name)."),
+) -> None:
+    """Record every change in a CSV file; with any bad row nothing is recorded."""
+    settings = load_settings()
+    asyncio.run(probe_database_url(settings.database_url))
+    data = file.read_bytes()
+    requests, _ = parse_changes_csv(data, recorded_by=_officer(officer))
+    try:
+        recorded = asyncio.run(_import(settings, data=data, officer=_officer(officer), rows=len(requests)))
+    except ChangeImportError as error:
+        for problem in error.errors:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"Nothing was recorded: {len(error.errors)} bad row(s) in {file.name}.", err=True)
+        raise typer.Exit(1) from None
+    new = [item for item in recorded if item.is_new]
+    queued = sum(item.notices.queued for item in new)
+    typer.echo(f"Recorded {len(new)} new change(s) ({len(recorded) - len(new)} already recorded); {queued} notice(s) queued.")
+
+
+async def _import(settings: Settings, *, data: bytes, officer: str, rows: int) -> list[RecordedChange]:
+    database = Database(settings.database_url)
+    try:
+        with typer.progressbar(length=max(rows, 1), label="Recording") as progress:
+            async with database.transaction() as session:
+                return await import_changes(
+                    session, data=data, recorded_by=officer, now=utc_now(),
+                    council_phone=settings.council_transport_phone, on_progress=progress.update,
+                )
+    finally:
+        await database.dispose()
+
+
+@app.command(name="call-list")
+def call_list(
+    csv_out: Path | None = typer.Option(None, "--csv", dir_okay=False, help="Write the list to this CSV file."),
+) -> None:
+    """Families to telephone: not acknowledged 24 hours before a change, or not reachable on Telegram."""
+    settings = load_settings()
+    asyncio.run(probe_database_url(settings.database_url))
+    rows = asyncio.run(_call_list(settings))
+    if csv_out is not None:
+        with csv_out.open("w", newline="", encoding="utf-8") as handle:
+            write_call_list_csv(handle, rows)
+        typer.echo(f"{len(rows)} family contact(s) to call; written to {csv_out}.")
+        return
+    write_call_list_csv(sys.stdout, rows)
+
+
+async def _call_list(settings: Settings) -> list[CallListRow]:
+    database = Database(settings.database_url)
+    try:
+        async with database.transaction() as session:
+            return await build_call_list(session, now=utc_now())
+    finally:
+        await database.dispose()
+
+
+

@@ -1,0 +1,86 @@
+"""`carerline export ...`: pseudonymised (default) or identifying exports, with progress on the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from carerline.settings import load_settings
+from carerline.startup import probe_database_url
+from db.dao.reports_exports import ExportFilter
+from db.dao.staff import fetch_user_by_email
+from db.engine import Database
+from db.models.staff import ActorKind
+from reports.exports.kinds import ExportKind
+from reports.exports.service import ExportRefused, ExportRequest, export_to_file
+from reports.exports.writers import ExportFormat
+from services.audit import Actor
+from services.staff_accounts import normalise_email
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+async def _actor_for(database: Database, staff_email: str | None) -> Actor:
+    """The CLI acts as the system unless a staff account is named (needed for identifying exports)."""
+    if staff_email is None:
+        return Actor.system("carerline export (CLI)")
+    async with database.transaction() as session:
+        user = await fetch_user_by_email(session, email=normalise_email(staff_email))
+    if user is None or not user.is_active:
+        raise typer.BadParameter(f"no active staff account for {staff_email}", param_hint="--staff-email")
+    return Actor(kind=ActorKind.USER, id=user.id, label=f"{user.email} (CLI)", role=str(user.role))
+
+
+async def _export(database_url: str, request: ExportRequest, output: Path, staff_email: str | None) -> int:
+    database = Database(database_url)
+    written = 0
+    try:
+        actor = await _actor_for(database, staff_email)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=False) as progress:
+            task = progress.add_task(f"Exporting {request.kind.value}: 0 rows", total=None)
+
+            def on_page(rows: int) -> None:
+                nonlocal written
+                written += rows
+                progress.update(task, description=f"Exporting {request.kind.value}: {written:,} rows")
+
+            await export_to_file(database, actor=actor, request=request, path=output, on_page=on_page)
+    finally:
+        await database.dispose()
+    return written
+
+
+def export(
+    kind: ExportKind = typer.Argument(..., help="What to export."),
+    export_format: ExportFormat = typer.Option(ExportFormat.CSV, "--format", help="File format."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: a name in this folder)."),
+    since: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="From this date (inclusive, UTC)."),
+    until: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Up to this date (exclusive, UTC)."),
+    school: str | None = typer.Option(None, help="Only this school (school code)."),
+    route: str | None = typer.Option(None, help="Only this route (route code)."),
+    district: str | None = typer.Option(None, help="Only this district."),
+    identifying: bool = typer.Option(False, "--identifying", help="Include names and chat ids (officers only; audited)."),
+    staff_email: str | None = typer.Option(None, help="Staff account making the export (required with --identifying)."),
+) -> None:
+    """Export feedback, complaints, problems, change notices or deliveries (pseudonymised unless --identifying)."""
+    settings = load_settings()
+    asyncio.run(probe_database_url(settings.database_url))
+    request = ExportRequest(
+        kind=kind,
+        export_format=export_format,
+        where=ExportFilter(since=_utc(since), until=_utc(until), school_code=school, route_code=route, district=district),
+        is_identifying=identifying,
+    )
+    target = output or Path(request.file_name)
+    try:
+        rows = asyncio.run(_export(settings.database_url, request, target, staff_email))
+    except ExportRefused as refused:
+        typer.echo(f"carerline: {refused}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"Wrote {rows:,} rows to {target}")

@@ -1,0 +1,73 @@
+"""Data access for carers and the children they are linked to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.models import Carer, CarerChildLink, Child, School
+
+
+async def fetch_carer_by_chat_id(session: AsyncSession, *, chat_id: int) -> Carer | None:
+    """The carer talking in this chat, if there is one."""
+    result = await session.exec(select(Carer).where(Carer.chat_id == chat_id))
+    return result.first()
+
+
+async def fetch_carer(session: AsyncSession, *, carer_id: int) -> Carer | None:
+    """One carer by id."""
+    return await session.get(Carer, carer_id)
+
+
+async def save_carer(session: AsyncSession, *, carer: Carer) -> Carer:
+    """Insert or update a carer."""
+    session.add(carer)
+    await session.flush()
+    return carer
+
+
+async def fetch_linked_children(session: AsyncSession, *, carer_id: int) -> list[tuple[CarerChildLink, Child, School]]:
+    """The carer's links with each child and school, in the order they were made."""
+    result = await session.exec(
+        select(CarerChildLink, Child, School)
+        .join(Child, col(Child.id) == CarerChildLink.child_id)
+        .join(School, col(School.id) == Child.school_id)
+        .where(CarerChildLink.carer_id == carer_id)
+        .order_by(col(CarerChildLink.linked_at), col(CarerChildLink.id))
+    )
+    return list(result.all())
+
+
+async def fetch_link(session: AsyncSession, *, carer_id: int, child_id: int) -> CarerChildLink | None:
+    """The link between one carer and one child, if it exists."""
+    result = await session.exec(
+        select(CarerChildLink).where(CarerChildLink.carer_id == carer_id, CarerChildLink.child_id == child_id)
+    )
+    return result.first()
+
+
+async def save_link(session: AsyncSession, *, carer_id: int, child_id: int, linked_at: datetime) -> CarerChildLink:
+    """Link a carer to a child."""
+    link = CarerChildLink(carer_id=carer_id, child_id=child_id, linked_at=linked_at)
+    session.add(link)
+    await session.flush()
+    return link
+
+
+async def delete_link(session: AsyncSession, *, carer_id: int, child_id: int) -> bool:
+    """Remove one link; False when there was none."""
+    result = await session.exec(
+        delete(CarerChildLink).where(
+            col(CarerChildLink.carer_id) == carer_id, col(CarerChildLink.child_id) == child_id
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def delete_links_for_carer(session: AsyncSession, *, carer_id: int) -> int:
+    """Remove every link of one carer; how many there were."""
+    result = await session.exec(delete(CarerChildLink).where(col(CarerChildLink.carer_id) == carer_id))
+    return int(result.rowcount or 0)

@@ -1,0 +1,37 @@
+"""Data access for consent events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.models import ConsentEvent, ConsentEventKind
+
+
+async def save_consent_event(
+    session: AsyncSession, *, carer_id: int, kind: ConsentEventKind, notice_version: str, occurred_at: datetime
+) -> ConsentEvent:
+    """Record consent given or withdrawn."""
+    event = ConsentEvent(carer_id=carer_id, kind=kind, notice_version=notice_version, occurred_at=occurred_at)
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def fetch_consent_events(session: AsyncSession, *, carer_id: int) -> list[ConsentEvent]:
+    """A carer's consent history, oldest first."""
+    result = await session.exec(
+        select(ConsentEvent).where(ConsentEvent.carer_id == carer_id).order_by(col(ConsentEvent.occurred_at), col(ConsentEvent.id))
+    )
+    return list(result.all())
+
+
+async def deidentify_consent_events(session: AsyncSession, *, carer_id: int) -> int:
+    """Keep the events for statistics but cut them loose from the carer."""
+    result = await session.exec(
+        update(ConsentEvent).where(col(ConsentEvent.carer_id) == carer_id).values(carer_id=None)
+    )
+    return int(result.rowcount or 0)

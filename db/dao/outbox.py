@@ -1,0 +1,131 @@
+"""Data access for outbox rows outside the delivery loop: enqueueing, acknowledging, lookups, erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.models import MessageRecord, OutboxMessage, OutboxState
+
+# Both SQLite (32,766) and asyncpg (32,767) cap bound parameters per statement.
+_LOOKUP_CHUNK = 1000
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+async def insert_outbox_rows(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert rows, skipping idempotency keys already present; {key: id} of the rows inserted now."""
+    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    # One compiled statement, sent in batches by SQLAlchemy's "insertmanyvalues" (fast for 10,000 rows).
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id, table.c.idempotency_key)
+    )
+    inserted: dict[str, int] = {}
+    if rows:
+        result = await session.exec(statement, params=list(rows))
+        inserted.update({key: row_id for row_id, key in result.all()})
+    return inserted
+
+
+async def fetch_outbox_ids(session: AsyncSession, *, idempotency_keys: Sequence[str]) -> dict[str, int]:
+    """{key: id} for the keys that exist."""
+    found: dict[str, int] = {}
+    keys = list(idempotency_keys)
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        chunk = keys[start : start + _LOOKUP_CHUNK]
+        result = await session.exec(
+            select(OutboxMessage.id, OutboxMessage.idempotency_key).where(col(OutboxMessage.idempotency_key).in_(chunk))
+        )
+        found.update({key: row_id for row_id, key in result.all()})
+    return found
+
+
+async def fetch_outbox_message(session: AsyncSession, *, outbox_id: int) -> OutboxMessage | None:
+    """One outbox row by id."""
+    return await session.get(OutboxMessage, outbox_id)
+
+
+async def fetch_outbox_messages(session: AsyncSession, *, outbox_ids: Sequence[int]) -> list[OutboxMessage]:
+    """Outbox rows by id, in id order."""
+    if not outbox_ids:
+        return []
+    result = await session.exec(
+        select(OutboxMessage).where(col(OutboxMessage.id).in_(list(outbox_ids))).order_by(col(OutboxMessage.id))
+    )
+    return list(result.all())
+
+
+async def fetch_outbox_for_source(session: AsyncSession, *, source_type: str, source_id: int) -> list[OutboxMessage]:
+    """Every row one source (a change, a broadcast) produced."""
+    result = await session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.source_type == source_type, OutboxMessage.source_id == source_id)
+        .order_by(col(OutboxMessage.id))
+    )
+    return list(result.all())
+
+
+async def save_acknowledgement(
+    session: AsyncSession, *, outbox_id: int, telegram_message_id: int | None, now: datetime
+) -> bool:
+    """Record that the carer pressed "I've seen this"; False if it was already recorded."""
+    row = await session.get(OutboxMessage, outbox_id, with_for_update=_dialect(session) == "postgresql")
+    if row is None or row.acknowledged_at is not None:
+        return False
+    row.acknowledged_at = now
+    row.state = OutboxState.ACKNOWLEDGED.value
+    # The press proves delivery, which settles a send we were unsure about.
+    row.sent_at = row.sent_at or now
+    row.is_in_doubt = False
+    if row.telegram_message_id is None:
+        row.telegram_message_id = telegram_message_id
+    session.add(row)
+    await session.flush()
+    return True
+
+
+async def count_outbox_by_state(session: AsyncSession, *, source_type: str | None = None) -> dict[str, int]:
+    """How many rows are in each state (optionally for one kind of source)."""
+    statement = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    if source_type is not None:
+        statement = statement.where(OutboxMessage.source_type == source_type)
+    result = await session.exec(statement)
+    return {state: int(count) for state, count in result.all()}
+
+
+async def fetch_known_message_ids(session: AsyncSession, *, chat_id: int, exclude_outbox_id: int) -> set[int]:
+    """Message ids we know in a chat (the log both ways, and the outbox), except one row's own."""
+    logged = await session.exec(
+        select(MessageRecord.telegram_message_id).where(
+            MessageRecord.chat_id == chat_id, col(MessageRecord.telegram_message_id).is_not(None)
+        )
+    )
+    sent = await session.exec(
+        select(OutboxMessage.telegram_message_id).where(
+            OutboxMessage.chat_id == chat_id,
+            col(OutboxMessage.telegram_message_id).is_not(None),
+            OutboxMessage.id != exclude_outbox_id,
+        )
+    )
+    return {int(value) for (value,) in [*logged.all(), *sent.all()]}
+
+
+async def erase_carer_delivery_records(session: AsyncSession, *, carer_id: int) -> int:
+    """Erasure: keep each row's purpose, states and times, drop the chat id, the words and the buttons."""
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(OutboxMessage.carer_id == carer_id)
+        .values(chat_id=None, text=None, reply_markup=None, last_error=None, lease_owner=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

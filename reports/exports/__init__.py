@@ -1,0 +1,1 @@
+"""Exports of feedback, complaints, problems reported, change notices and deliveries."""

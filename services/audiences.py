@@ -1,0 +1,76 @@
+"""Who a broadcast reaches: an audience spec resolved to the carers who may get it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.dao.broadcasts import AudienceFilter, AudienceRow, fetch_audience
+from db.models.transport import Phase
+
+AUDIENCE_KINDS: dict[str, str] = {
+    "everyone": "Everyone",
+    "school": "Families at one school",
+    "route": "Families on one route",
+    "district": "Families in one district",
+    "phase": "Families in one phase of education",
+    "open_complaint": "Families with an open complaint",
+}
+KINDS_WITH_VALUE = frozenset({"school", "route", "district", "phase"})
+MUTE_KIND = "broadcasts"
+
+
+class AudienceError(ValueError):
+    """An audience spec that names nothing sensible."""
+
+    def __init__(self, message: str, *, field: str = "audience_kind") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """The resolved audience: how many, and who (with the child that placed them in it)."""
+
+    rows: list[AudienceRow]
+
+    @property
+    def count(self) -> int:
+        """How many carers will be sent the message."""
+        return len(self.rows)
+
+
+def audience_spec(kind: str, value: Any = None) -> dict[str, Any]:
+    """A checked audience spec, as stored on a broadcast."""
+    if kind not in AUDIENCE_KINDS:
+        raise AudienceError("Choose who the message is for")
+    if kind not in KINDS_WITH_VALUE:
+        return {"kind": kind}
+    text = str(value if value is not None else "").strip()
+    if not text:
+        raise AudienceError(f"Choose the {kind} the message is for", field=f"audience_{kind}")
+    if kind == "school":
+        if not text.isdigit() or not 0 < int(text) < 2**31:
+            raise AudienceError("Choose a school from the list", field="audience_school")
+        return {"kind": kind, "value": int(text)}
+    if kind == "phase" and text not in {phase.value for phase in Phase}:
+        raise AudienceError("Choose a phase from the list", field="audience_phase")
+    if len(text) > 64:
+        raise AudienceError(f"The {kind} must be 64 characters or fewer", field=f"audience_{kind}")
+    return {"kind": kind, "value": text}
+
+
+def describe_audience(spec: dict[str, Any]) -> str:
+    """The audience as staff read it, e.g. "Families at one school: 12"."""
+    label = AUDIENCE_KINDS.get(spec.get("kind", ""), "Unknown audience")
+    return f"{label}: {spec['value']}" if "value" in spec else label
+
+
+async def resolve_audience(session: AsyncSession, *, spec: dict[str, Any]) -> Audience:
+    """The carers a broadcast would reach now: consenting, reachable by chat, not erased, not muting broadcasts."""
+    checked = audience_spec(spec.get("kind", ""), spec.get("value"))
+    rows = await fetch_audience(session, where=AudienceFilter(kind=checked["kind"], value=checked.get("value")))
+    return Audience(rows=[row for row in rows if MUTE_KIND not in (row.carer.muted_update_kinds or [])])

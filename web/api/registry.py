@@ -1,0 +1,270 @@
+"""The JSON API's route registry: each operation declares itself once; routes and OpenAPI come from it.
+
+Adding an endpoint is a few lines in the area's module:
+
+    @api_operation("GET", "/schools/{school_id}", summary="One school", tag="Transport",
+                   permission=Permission.VIEW_TRANSPORT, path_params=SchoolPath, response=SchoolPublic)
+    async def get_school(call: ApiCall) -> SchoolPublic:
+        ...
+
+and, for a new module, one line in web/api/routes.py's API_MODULES.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from services.audit import Actor, RequestOrigin
+from services.permissions import Permission
+from web.auth.access import require, signed_in
+from web.auth.keys import CLOCK
+from web.auth.principal import Principal, origin_of, require_principal
+from web.errors import api_error
+from web.keys import DATABASE
+
+API_ROOT = "/api/v1"
+
+
+class ApiProblem(Exception):
+    """A request the API refuses with a status and a message people can act on."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, location: str = "body") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = [{"location": location, "field": field, "message": message}] if field else []
+
+
+class ApiNotFound(ApiProblem):
+    """An id that names nothing: 404."""
+
+    status = 404
+
+
+class ApiConflict(ApiProblem):
+    """A valid request that the current state does not allow: 409."""
+
+    status = 409
+
+
+class ApiInvalid(ApiProblem):
+    """Input that passed the schema but breaks a rule: 422."""
+
+    status = 422
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """What an operation's handler receives: validated inputs and the caller."""
+
+    request: web.Request
+    principal: Principal
+    body: Any = None
+    query: Any = None
+    params: Any = None
+
+    @property
+    def actor(self) -> Actor:
+        """The caller as the audit trail names them."""
+        return self.principal.actor
+
+    @property
+    def origin(self) -> RequestOrigin:
+        """Request id and address, for audit rows."""
+        return origin_of(self.request)
+
+    @property
+    def now(self) -> datetime:
+        """The app clock's current time."""
+        return self.request.app[CLOCK]()
+
+    @property
+    def database(self) -> Any:
+        """The database, for `async with call.database.transaction() as session:`."""
+        return self.request.app[DATABASE]
+
+
+Handler = Callable[[ApiCall], Awaitable[BaseModel | None]]
+
+
+@dataclass(frozen=True)
+class ApiOperation:
+    """One method on one path, with everything needed to route, check and document it."""
+
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    tag: str
+    permission: Permission | None
+    handler: Handler
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    path_params: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = field(default=())
+    description: str = ""
+
+    @property
+    def full_path(self) -> str:
+        """The path with the /api/v1 root."""
+        return API_ROOT + self.path
+
+    @property
+    def error_statuses(self) -> tuple[int, ...]:
+        """Every error status this operation can answer."""
+        statuses = {401, 403, *self.errors}
+        if self.body or self.query or self.path_params:
+            statuses.add(422)
+        if self.path_params:
+            statuses.add(404)
+        if self.body:
+            statuses.update({413, 415})
+        return tuple(sorted(statuses))
+
+
+OPERATIONS: list[ApiOperation] = []
+
+
+def api_operation(
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    tag: str,
+    permission: Permission | None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    path_params: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    description: str = "",
+) -> Callable[[Handler], Handler]:
+    """Register an API operation; `permission=None` means any signed-in caller or token."""
+
+    def register(handler: Handler) -> Handler:
+        OPERATIONS.append(
+            ApiOperation(
+                method=method.upper(),
+                path=path,
+                operation_id=handler.__name__,
+                summary=summary,
+                tag=tag,
+                permission=permission,
+                handler=handler,
+                body=body,
+                query=query,
+                path_params=path_params,
+                response=response,
+                status=status,
+                errors=errors,
+                description=description or (handler.__doc__ or "").strip(),
+            )
+        )
+        return handler
+
+    return register
+
+
+def validation_fields(error: ValidationError, *, location: str) -> list[dict[str, str]]:
+    """Pydantic's errors as field-level messages: [{"location", "field", "message"}]."""
+    fields = []
+    for problem in error.errors(include_url=False, include_input=False):
+        name = ".".join(str(part) for part in problem["loc"]) or location
+        fields.append({"location": location, "field": name, "message": str(problem["msg"])})
+    return fields
+
+
+def _validate(model: type[BaseModel] | None, data: Mapping[str, Any], *, location: str) -> Any:
+    if model is None:
+        return None
+    return model.model_validate(dict(data))
+
+
+async def _read_json_body(request: web.Request) -> Any:
+    if request.content_type != "application/json":
+        raise _Refusal(api_error(415, "Send the body as JSON with Content-Type: application/json"))
+    raw = await request.read()
+    try:
+        return json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise _Refusal(
+            api_error(
+                422,
+                "The body is not valid JSON",
+                fields=[{"location": "body", "field": "body", "message": "Invalid JSON"}],
+            )
+        ) from None
+
+
+class _Refusal(Exception):
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+def make_view(operation: ApiOperation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The aiohttp view for one operation: validate, call, serialise."""
+
+    async def view(request: web.Request) -> web.StreamResponse:
+        try:
+            call = await _build_call(request, operation)
+        except _Refusal as refusal:
+            return refusal.response
+        try:
+            result = await operation.handler(call)
+        except ApiProblem as problem:
+            return api_error(problem.status, problem.message, fields=problem.fields)
+        if result is None:
+            return web.Response(status=204 if operation.status == 204 else operation.status)
+        return web.json_response(result.model_dump(mode="json"), status=operation.status)
+
+    view.__name__ = operation.operation_id
+    view.__doc__ = operation.summary
+    if operation.permission is None:
+        return signed_in(view)
+    return require(operation.permission)(view)
+
+
+async def _build_call(request: web.Request, operation: ApiOperation) -> ApiCall:
+    stage = "path"
+    try:
+        params = _validate(operation.path_params, request.match_info, location="path")
+        stage = "query"
+        query = _validate(
+            operation.query, {key: request.query[key] for key in request.query}, location="query"
+        )
+        body = None
+        if operation.body is not None:
+            payload = await _read_json_body(request)
+            stage = "body"
+            if not isinstance(payload, dict):
+                raise _Refusal(
+                    api_error(
+                        422,
+                        "The body must be a JSON object",
+                        fields=[
+                            {"location": "body", "field": "body", "message": "Expected an object"}
+                        ],
+                    )
+                )
+            body = operation.body.model_validate(payload)
+    except ValidationError as error:
+        raise _Refusal(
+            api_error(
+                422, "Check the highlighted fields", fields=validation_fields(error, location=stage)
+            )
+        ) from None
+    return ApiCall(
+        request=request, principal=require_principal(request), body=body, query=query, params=params
+    )

@@ -1,0 +1,189 @@
+"""Broadcast pages: compose, preview, approvals, send, cancel and the live report."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from db.dao.broadcasts import fetch_audience_choices
+from db.models.broadcasts import BroadcastStatus
+from db.models.transport import Phase
+from services.audiences import AUDIENCE_KINDS, describe_audience
+from services.broadcast_rendering import PLACEHOLDERS
+from services.broadcasts import (
+    BroadcastError,
+    BroadcastNotFound,
+    approve_broadcast,
+    broadcast_report,
+    cancel_broadcast,
+    create_broadcast,
+    find_broadcast,
+    list_broadcasts,
+    preview_broadcast,
+    request_approval,
+    send_broadcast,
+)
+from services.permissions import Permission
+from web.auth.access import require
+from web.auth.keys import CLOCK
+from web.auth.principal import origin_of, require_principal
+from web.keys import DATABASE, SETTINGS
+from web.staff.rendering import render_page
+
+FORM_FIELDS = ("title", "template_text", "audience_kind", "audience_school", "audience_route", "audience_district", "audience_phase")
+NOTICES = {
+    "requested": "Sent for approval: someone else must approve it before it can go",
+    "approved": "Approved: it can now be sent",
+    "cancelled": "Broadcast cancelled",
+}
+
+
+def _broadcast_id(request: web.Request) -> int:
+    raw = request.match_info["broadcast_id"]
+    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+async def _picker_context(request: web.Request) -> dict[str, object]:
+    async with request.app[DATABASE].transaction() as session:
+        schools, routes, districts = await fetch_audience_choices(session)
+    blank = [("", "Choose")]
+    return {
+        "kind_options": list(AUDIENCE_KINDS.items()),
+        "school_options": blank + [(str(school.id), school.name) for school in schools],
+        "route_options": blank + [(code, code) for code in routes],
+        "district_options": blank + [(district, district) for district in districts],
+        "phase_options": blank + [(phase.value, phase.value.replace("_", " ").capitalize()) for phase in Phase],
+        "placeholders": PLACEHOLDERS,
+    }
+
+
+@require(Permission.COMPOSE_BROADCASTS)
+async def broadcasts_page(request: web.Request) -> web.StreamResponse:
+    """Every recent broadcast, and those waiting for approval."""
+    async with request.app[DATABASE].transaction() as session:
+        broadcasts = await list_broadcasts(session)
+    waiting = [item for item in broadcasts if item.status == BroadcastStatus.AWAITING_APPROVAL.value]
+    return render_page(request, "staff/broadcasts.html", {"broadcasts": broadcasts, "waiting": waiting, "describe_audience": describe_audience})
+
+
+@require(Permission.APPROVE_BROADCASTS)
+async def approvals_page(request: web.Request) -> web.StreamResponse:
+    """Broadcasts waiting for a second person."""
+    async with request.app[DATABASE].transaction() as session:
+        waiting = await list_broadcasts(session, awaiting_approval_only=True)
+    return render_page(request, "staff/broadcast_approvals.html", {"waiting": waiting, "describe_audience": describe_audience})
+
+
+@require(Permission.COMPOSE_BROADCASTS)
+async def new_broadcast_page(request: web.Request) -> web.StreamResponse:
+    """The composer."""
+    return render_page(request, "staff/broadcast_new.html", {"form": {}, **await _picker_context(request)})
+
+
+@require(Permission.COMPOSE_BROADCASTS)
+async def new_broadcast_submit(request: web.Request) -> web.StreamResponse:
+    """Save a draft and show its preview, or show what to fix."""
+    form = await request.post()
+    values = {name: str(form.get(name, "")) for name in FORM_FIELDS}
+    kind = values["audience_kind"]
+    try:
+        async with request.app[DATABASE].transaction() as session:
+            broadcast = await create_broadcast(
+                session, title=values["title"], template_text=values["template_text"], audience_kind=kind,
+                audience_value=values.get(f"audience_{kind}"), actor=require_principal(request).actor,
+                now=request.app[CLOCK](), origin=origin_of(request),
+            )
+    except BroadcastError as error:
+        errors = [(error.field or "title", error.message)]
+        return render_page(request, "staff/broadcast_new.html", {"form": values, "errors": errors, **await _picker_context(request)}, status=422)
+    return web.Response(status=303, headers={"Location": f"/broadcasts/{broadcast.id}"})
+
+
+@require(Permission.COMPOSE_BROADCASTS)
+async def broadcast_page(request: web.Request) -> web.StreamResponse:
+    """One broadcast: the real recipient count, two samples, and the next steps its status allows."""
+    broadcast_id = _broadcast_id(request)
+    problem = None
+    try:
+        async with request.app[DATABASE].transaction() as session:
+            broadcast = await find_broadcast(session, broadcast_id=broadcast_id)
+            try:
+                preview = await preview_broadcast(session, broadcast=broadcast, approval_threshold=request.app[SETTINGS].broadcast_approval_threshold)
+            except BroadcastError as error:
+                preview, problem = None, error.message
+    except BroadcastNotFound:
+        raise web.HTTPNotFound() from None
+    return render_page(
+        request, "staff/broadcast.html",
+        {
+            "broadcast": broadcast, "preview": preview, "problem": problem, "audience_label": describe_audience(broadcast.audience),
+            "notice": NOTICES.get(request.query.get("notice", "")), "principal_id": require_principal(request).actor.id,
+            "threshold": request.app[SETTINGS].broadcast_approval_threshold,
+        },
+    )
+
+
+async def _take_step(request: web.Request, step: str) -> web.StreamResponse:
+    broadcast_id = _broadcast_id(request)
+    principal = require_principal(request)
+    arguments = {"broadcast_id": broadcast_id, "actor": principal.actor, "now": request.app[CLOCK](), "origin": origin_of(request)}
+    try:
+        async with request.app[DATABASE].transaction() as session:
+            if step == "requested":
+                await request_approval(session, **arguments)
+            elif step == "approved":
+                await approve_broadcast(session, **arguments)
+            elif step == "sent":
+                await send_broadcast(session, approval_threshold=request.app[SETTINGS].broadcast_approval_threshold, **arguments)
+            else:
+                await cancel_broadcast(session, **arguments)
+    except BroadcastNotFound:
+        raise web.HTTPNotFound() from None
+    except BroadcastError as error:
+        async with request.app[DATABASE].transaction() as session:
+            broadcast = await find_broadcast(session, broadcast_id=broadcast_id)
+        return render_page(
+            request, "staff/broadcast.html",
+            {"broadcast": broadcast, "preview": None, "problem": None, "audience_label": describe_audience(broadcast.audience),
+             "notice": None, "principal_id": principal.actor.id, "threshold": request.app[SETTINGS].broadcast_approval_threshold,
+             "errors": [("broadcast-actions", error.message)]},
+            status=409,
+        )
+    target = f"/broadcasts/{broadcast_id}/report" if step == "sent" else f"/broadcasts/{broadcast_id}?notice={step}"
+    return web.Response(status=303, headers={"Location": target})
+
+
+@require(Permission.COMPOSE_BROADCASTS)
+async def request_approval_submit(request: web.Request) -> web.StreamResponse:
+    """Send a draft for approval."""
+    return await _take_step(request, "requested")
+
+
+@require(Permission.APPROVE_BROADCASTS)
+async def approve_submit(request: web.Request) -> web.StreamResponse:
+    """Approve someone else's broadcast."""
+    return await _take_step(request, "approved")
+
+
+@require(Permission.SEND_BROADCASTS)
+async def send_submit(request: web.Request) -> web.StreamResponse:
+    """Send now, through the delivery engine."""
+    return await _take_step(request, "sent")
+
+
+@require(Permission.SEND_BROADCASTS)
+async def cancel_submit(request: web.Request) -> web.StreamResponse:
+    """Cancel; unsent messages are withdrawn."""
+    return await _take_step(request, "cancelled")
+
+
+@require(Permission.SEND_BROADCASTS)
+async def report_page(request: web.Request) -> web.StreamResponse:
+    """Live delivery figures with a progress bar (refreshed by a script, or by the refresh link)."""
+    try:
+        async with request.app[DATABASE].transaction() as session:
+            report = await broadcast_report(session, broadcast_id=_broadcast_id(request))
+    except BroadcastNotFound:
+        raise web.HTTPNotFound() from None
+    return render_page(request, "staff/broadcast_report.html", {"report": report, "audience_label": describe_audience(report.broadcast.audience)})

@@ -1,0 +1,42 @@
+"""The service navigation: each page area adds one line here, shown only to roles that may use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.permissions import Permission
+from web.auth.principal import Principal
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link in the service navigation."""
+
+    label: str
+    path: str
+    permission: Permission
+
+
+# Order matters: this is the order people see.
+NAVIGATION: list[NavItem] = [
+    NavItem("Dashboard", "/dashboard", Permission.VIEW_DASHBOARD),
+    NavItem("Broadcasts", "/broadcasts", Permission.COMPOSE_BROADCASTS),
+    NavItem("Audit log", "/audit", Permission.VIEW_AUDIT_LOG),
+    NavItem("Accounts", "/accounts", Permission.MANAGE_ACCOUNTS),
+    NavItem("API tokens", "/tokens", Permission.MANAGE_ACCOUNTS),
+]
+
+
+def navigation_for(principal: Principal | None, *, current_path: str) -> list[dict[str, object]]:
+    """The links this caller may follow, with the current one marked."""
+    if principal is None:
+        return []
+    return [
+        {
+            "label": item.label,
+            "path": item.path,
+            "is_current": current_path == item.path or current_path.startswith(item.path + "/"),
+        }
+        for item in NAVIGATION
+        if principal.may(item.permission)
+    ]
