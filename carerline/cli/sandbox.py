@@ -12,6 +12,7 @@ from carerline.service import CarerlineService, run_until_signalled
 from carerline.settings import load_settings
 
 SANDBOX_TOKEN = "123456789:SANDBOX-not-a-real-token-AAAAAAAAAAAA"
+SANDBOX_BOT_USERNAME = "CarerlineSandboxBot"
 SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///./var/sandbox.db"
 DEMO_PARENTS = (
     {"user_id": 1001, "first_name": "Amira", "language_code": "en"},
@@ -31,6 +32,7 @@ def sandbox(
         "public_url": None,
         "http_host": host,
         "http_port": port,
+        "bot_username": SANDBOX_BOT_USERNAME,
     }
     if "CARERLINE_DATABASE_URL" not in os.environ:
         overrides["database_url"] = SANDBOX_DATABASE_URL
@@ -42,14 +44,15 @@ async def _run_sandbox(*, host: str, emulator_port: int, overrides: dict[str, ob
     from carerline.demo_staff import seed_sandbox_staff
     from sandbox.emulator import BotApiEmulator
 
-    emulator = BotApiEmulator(token=SANDBOX_TOKEN, bot_username="CarerlineSandboxBot")
+    emulator = BotApiEmulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME)
     await emulator.start(host=host, port=emulator_port)
     try:
         for parent in DEMO_PARENTS:
             emulator.add_user(**parent)
         settings = load_settings(bot_api_url=emulator.url, **overrides)
         configure_logging(level=settings.log_level)
-        summary = await seed_demo_data(database_url=settings.database_url)
+        demo = await seed_demo_data(database_url=settings.database_url)
+        summary = demo.describe(bot_username=settings.bot_username)
         if "database_url" in overrides:  # known passwords only ever go into the sandbox's own database
             summary += "\n" + await seed_sandbox_staff(database_url=settings.database_url)
         service = CarerlineService(settings=settings)

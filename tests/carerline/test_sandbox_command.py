@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -22,7 +24,7 @@ async def _answers(url: str) -> bool:
         return False
 
 
-async def test_sandbox_serves_the_phone_page_and_the_bot_answers_start(tmp_path: Path) -> None:
+async def test_sandbox_parent_links_with_a_printed_code_from_the_phone_page(tmp_path: Path) -> None:
     staff_port, phone_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARERLINE_")}
     process = await asyncio.create_subprocess_exec(
@@ -39,20 +41,40 @@ async def test_sandbox_serves_the_phone_page_and_the_bot_answers_start(tmp_path:
             async with http.get("/_emulator/users") as users:
                 demo_parents = await users.json()
             parent_id = demo_parents[0]["user_id"]
-            async with http.post(f"/_emulator/chats/{parent_id}/send", json={"text": "/start"}) as sent:
-                assert sent.status == 200
-            bot_texts: list[str] = []
+            banner = (await asyncio.wait_for(process.stdout.readuntil(b"Staff sign-in"), timeout=10)).decode() if process.stdout else ""
+            assert "phone page" in banner
+            code = re.search(r"KCC-900001\s+([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2})", banner)
+            assert code is not None, banner
+            bot_messages: list[dict[str, Any]] = []
 
-            async def bot_has_answered() -> bool:
+            async def bot_has_sent(count: int) -> bool:
                 async with http.get(f"/_emulator/chats/{parent_id}/messages", params={"after_version": "0", "timeout": "0"}) as response:
                     messages = (await response.json())["messages"]
-                bot_texts[:] = [m["text"] for m in messages if m["from_bot"]]
-                return bool(bot_texts)
+                bot_messages[:] = [m for m in messages if m["from_bot"]]
+                return len(bot_messages) >= count
 
-            await wait_for_condition(bot_has_answered, timeout_s=20, description="the welcome")
-        assert "welcome to Carerline" in bot_texts[0]
-        stdout = await asyncio.wait_for(process.stdout.readuntil(b"Staff side:"), timeout=5) if process.stdout else b""
-        assert b"phone page" in stdout
+            # The parent types the code from their letter after /start, as the README describes.
+            async with http.post(f"/_emulator/chats/{parent_id}/send", json={"text": f"/start {code.group(1)}"}) as sent:
+                assert sent.status == 200
+            await wait_for_condition(lambda: bot_has_sent(1), timeout_s=20, description="the welcome")
+            welcome = bot_messages[0]
+            assert "welcome to Carerline" in welcome["text"]
+            agree = next(
+                button["callback_data"]
+                for row in welcome["reply_markup"]["inline_keyboard"]
+                for button in row
+                if button.get("callback_data", "").startswith("consent:agree")
+            )
+            async with http.post(
+                f"/_emulator/chats/{parent_id}/press", json={"message_id": welcome["message_id"], "callback_data": agree}
+            ) as pressed:
+                assert pressed.status == 200
+
+            async def linked_to_sam() -> bool:
+                await bot_has_sent(0)
+                return any("linked to Sam" in message["text"] for message in bot_messages)
+
+            await wait_for_condition(linked_to_sam, timeout_s=20, description="the parent linked to Sam")
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
