@@ -24,10 +24,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum, StrEnum
-from functools import lru_cache
 from itertools import pairwise
 
-import holidays
+from services.working_days import add_working_days, signed_working_days
+
 
 # Complaint Handling Code, stage 1 and stage 2.
 ACKNOWLEDGE_WITHIN_WORKING_DAYS = 5
@@ -49,42 +49,11 @@ _REFERENCE_PATTERN = re.compile(r"^\s*HTST-(\d{4})-(\d{5,})\s*$", re.IGNORECASE)
 
 
 # --- working days -------------------------------------------------------------------------------
-# Private stand-in until services/working_days.py (owned by the delivery helper) lands; merge then.
-
-
-@lru_cache(maxsize=64)
-def _bank_holidays(year: int) -> frozenset[date]:
-    """England and Wales bank holidays for one year, from the offline `holidays` package."""
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
-
-
-def _is_working_day(day: date) -> bool:
-    """Monday to Friday and not an England and Wales bank holiday."""
-    return day.weekday() < 5 and day not in _bank_holidays(day.year)
-
-
 def _add_working_days(start: date, working_days: int) -> date:
     """The Nth working day after `start` (start itself never counts)."""
     if working_days < 0:
         raise ValueError("working_days must not be negative")
-    day = start
-    remaining = working_days
-    while remaining:
-        day = date.fromordinal(day.toordinal() + 1)
-        if _is_working_day(day):
-            remaining -= 1
-    return day
-
-
-def _working_days_after(start: date, end: date) -> int:
-    """Working days in (start, end]; negative when end is before start."""
-    if end < start:
-        return -_working_days_after(end, start)
-    return sum(
-        1
-        for ordinal in range(start.toordinal() + 1, end.toordinal() + 1)
-        if _is_working_day(date.fromordinal(ordinal))
-    )
+    return add_working_days(start, working_days)
 
 
 # --- references -----------------------------------------------------------------------------------
@@ -248,7 +217,7 @@ def deadline_status(
         return DeadlineStatus.MET if done_on <= due_on else DeadlineStatus.MISSED
     if today > due_on:
         return DeadlineStatus.OVERDUE
-    if _working_days_after(today, due_on) <= due_soon_working_days:
+    if signed_working_days(today, due_on) <= due_soon_working_days:
         return DeadlineStatus.DUE_SOON
     return DeadlineStatus.ON_TIME
 
@@ -275,7 +244,7 @@ def next_deadline(
         deadline=name,
         due_on=due_on,
         status=status,
-        working_days_left=_working_days_after(today, due_on),
+        working_days_left=signed_working_days(today, due_on),
     )
 
 

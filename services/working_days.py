@@ -39,3 +39,10 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(current):
             count += 1
     return count
+
+
+def signed_working_days(start: date, end: date) -> int:
+    """Working days in (start, end], negative when end is before start (days left, or days overdue)."""
+    if end < start:
+        return -working_days_between(end, start)
+    return working_days_between(start, end)
