@@ -17,7 +17,7 @@ from bot.context import SERVICES_KEY, CarerlineApplication, CarerlineContext
 from carerline.dependencies import Dependencies
 from bot.handlers import bad_input, consent, linking, menu, my_data, settings
 from bot.handlers import acknowledgements, application_status
-from bot.handlers import problems, typed_text
+from bot.handlers import feedback, problems, typed_text
 from bot.handlers.errors import handle_error
 from bot.handlers.recording import record_incoming_update
 from bot.handlers.turn_start import begin_turn
@@ -66,6 +66,7 @@ def _add_handlers(application: CarerlineApplication) -> None:
     application.add_handler(CommandHandler("transport", menu.show_transport))
     application.add_handler(CommandHandler("application", application_status.show_my_application))
     application.add_handler(CommandHandler("problem", problems.start_problem))
+    application.add_handler(CommandHandler("feedback", feedback.start_feedback))
     application.add_handler(CommandHandler(list(menu.COMING_SOON_KEYS), menu.show_coming_soon))
     application.add_handler(CommandHandler("settings", settings.show_settings))
     application.add_handler(CommandHandler("mydata", my_data.show_my_data))
@@ -100,7 +101,12 @@ def _button_handlers() -> list[tuple[str, object]]:
         ("^menu:main$", menu.show_menu),
         ("^menu:transport$", menu.show_transport),
         ("^menu:application$", application_status.show_my_application),
-        ("^menu:(feedback|complaint|complaints)$", menu.show_coming_soon),
+        ("^menu:(complaint|complaints)$", menu.show_coming_soon),
+        ("^menu:feedback$", feedback.start_feedback),
+        (feedback.TOPIC_PATTERN, feedback.choose_topic),
+        (feedback.RATING_PATTERN, feedback.choose_rating),
+        (feedback.SKIP_PATTERN, feedback.skip_text),
+        (feedback.QUOTE_PATTERN, feedback.answer_quote),
         ("^menu:problem$", problems.start_problem),
         (problems.CHILD_PATTERN, problems.choose_child),
         (problems.CATEGORY_PATTERN, problems.choose_category),

@@ -25,6 +25,7 @@ from messaging.delivery_settings import DeliverySettings
 from messaging.engine import DeliveryEngine
 from messaging.runtime_registry import register_services
 from messaging.scheduler import add_standing_jobs, build_scheduler
+from services.broadcast_jobs import add_broadcast_jobs
 from web.app import init_web_app
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,9 @@ class CarerlineService:
         if self.bot_application.post_init is not None:  # PTB runs post_init only in run_polling/run_webhook
             await self.bot_application.post_init(self.bot_application)
         await self.bot_application.start()
-        self.delivery = DeliveryEngine(settings=self.settings, database=self.database, delivery=self.delivery_settings)
+        self.delivery = DeliveryEngine(
+            settings=self.settings, database=self.database, delivery=self.delivery_settings, metrics=self.metrics
+        )
         await self.delivery.start()
         self.lifecycle.update_queue = self.bot_application.update_queue
         await self._start_web(dependencies)
@@ -85,6 +88,7 @@ class CarerlineService:
         # The job store's I/O is synchronous: keep it off the event loop (see messaging/scheduler_executor.py).
         await asyncio.to_thread(self.scheduler.start)
         await asyncio.to_thread(add_standing_jobs, self.scheduler)
+        await asyncio.to_thread(add_broadcast_jobs, self.scheduler)
         self._was_started = True
         logger.info("Carerline is running: staff side and health checks on %s", self.http_url)
 

@@ -20,12 +20,12 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade_database(*, database_url: str, revision: str = "heads") -> None:
+def upgrade_database(*, database_url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision` (blocking; call from a thread inside an event loop)."""
     command.upgrade(alembic_config(database_url), revision)
 
 
-async def upgrade_database_async(*, database_url: str, revision: str = "heads") -> None:
+async def upgrade_database_async(*, database_url: str, revision: str = "head") -> None:
     """Apply migrations without blocking the running event loop."""
     await asyncio.to_thread(upgrade_database, database_url=database_url, revision=revision)
 

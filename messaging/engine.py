@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+from carerline.metrics import Metrics
 from carerline.settings import Settings
 from db.engine import Database
 from messaging.delivery_settings import DeliverySettings, load_delivery_settings
@@ -18,7 +19,10 @@ logger = logging.getLogger(__name__)
 class DeliveryEngine:
     """A worker with its own Bot (its own connection pool), sharing the process's database."""
 
-    def __init__(self, *, settings: Settings, database: Database, delivery: DeliverySettings | None = None) -> None:
+    def __init__(
+        self, *, settings: Settings, database: Database, delivery: DeliverySettings | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.settings = settings
         self.database = database
         self.delivery = delivery or load_delivery_settings()
@@ -28,7 +32,7 @@ class DeliveryEngine:
             connection_pool_size=self.delivery.connection_pool_size,
             timeout_s=self.delivery.request_timeout_s,
         )
-        self.worker = DeliveryWorker(database=database, bot=self.bot, settings=self.delivery)
+        self.worker = DeliveryWorker(database=database, bot=self.bot, settings=self.delivery, metrics=metrics)
 
     async def start(self) -> None:
         """Open the connection pool and start the worker."""

@@ -56,9 +56,12 @@ class EnqueueResult:
         return sum(self.skipped.values())
 
 
-def seen_button_markup(label: str) -> dict[str, Any]:
-    """An inline keyboard with the one "I've seen this" button (callback data ack:<outbox id>)."""
-    return {"inline_keyboard": [[{"text": label, "callback_data": ACK_CALLBACK_PREFIX + OUTBOX_ID_PLACEHOLDER}]]}
+def seen_button_markup(label: str, *, menu_label: str | None = None) -> dict[str, Any]:
+    """The "I've seen this" button (callback data ack:<outbox id>), and a way to the menu when labelled."""
+    rows = [[{"text": label, "callback_data": ACK_CALLBACK_PREFIX + OUTBOX_ID_PLACEHOLDER}]]
+    if menu_label is not None:
+        rows.append([{"text": menu_label, "callback_data": "menu:main"}])
+    return {"inline_keyboard": rows}
 
 
 def markup_for_row(reply_markup: str | None, *, outbox_id: int) -> str | None:

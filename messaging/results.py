@@ -8,9 +8,9 @@ from typing import Any
 
 from db.dao.delivery import (
     pause_rate_bucket,
+    refund_rate_bucket,
     save_chat_schedule,
     save_finished_without_sending,
-    save_outbound_log,
     save_retries,
     save_sent,
     save_unreachable_carers,
@@ -30,16 +30,17 @@ class PendingResults:
     skipped: list[dict[str, Any]] = field(default_factory=list)
     unreachable: dict[int, str] = field(default_factory=dict)
     chat_pauses: list[tuple[int, datetime]] = field(default_factory=list)
-    log: list[dict[str, Any]] = field(default_factory=list)
     global_pause_until_s: float | None = None
+    refund_s: float = 0.0
 
     def __len__(self) -> int:
         return len(self.sent) + len(self.retries) + len(self.failed) + len(self.skipped) + len(self.chat_pauses)
 
     def add_sent(self, *, row_id: int, chat_id: int, message_id: int, at: datetime, kind: str, text: str | None) -> None:
         """A row delivered (by a send, or found by a probe)."""
-        self.sent.append({"row_id": row_id, "sent_at": at, "message_id": message_id})
-        self.log.append({"chat_id": chat_id, "kind": kind[:32], "text": text, "telegram_message_id": message_id, "created_at": at})
+        self.sent.append(
+            {"row_id": row_id, "sent_at": at, "message_id": message_id, "chat_id": chat_id, "kind": kind[:32], "text": text}
+        )
 
     def add_retry(self, *, row_id: int, not_before: datetime, error: str, is_in_doubt: bool) -> None:
         """A row to try again later."""
@@ -71,6 +72,7 @@ async def flush_results(database: Database, results: PendingResults, *, now: dat
         await save_finished_without_sending(session, rows=results.skipped, state=OutboxState.SKIPPED)
         await save_unreachable_carers(session, reasons=results.unreachable, now=now)
         await save_chat_schedule(session, next_send_at=results.chat_pauses)
-        await save_outbound_log(session, records=results.log)
+        if results.refund_s > 0:
+            await refund_rate_bucket(session, name=BUCKET_NAME, seconds=results.refund_s, now_s=now.timestamp())
         if results.global_pause_until_s is not None:
             await pause_rate_bucket(session, name=BUCKET_NAME, until_s=results.global_pause_until_s)

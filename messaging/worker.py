@@ -21,6 +21,7 @@ from telegram.error import RetryAfter, TelegramError
 
 from db.dao.delivery import ClaimCandidate, release_claims, requeue_expired_leases
 from db.dao.outbox import fetch_known_message_ids
+from carerline.metrics import Metrics
 from db.engine import Database
 from messaging.claims import after, backoff_s, claim_batch
 from messaging.delivery_settings import DeliverySettings
@@ -45,8 +46,12 @@ def new_worker_id() -> str:
 class DeliveryWorker:
     """One worker: a claim loop, one task per message, and a flusher."""
 
-    def __init__(self, *, database: Database, bot: DeliveryBot, settings: DeliverySettings, worker_id: str | None = None) -> None:
+    def __init__(
+        self, *, database: Database, bot: DeliveryBot, settings: DeliverySettings, worker_id: str | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.database = database
+        self.metrics = metrics
         self.bot = bot
         self.settings = settings
         self.worker_id = worker_id or new_worker_id()
@@ -155,7 +160,8 @@ class DeliveryWorker:
                 logger.exception("delivery worker could not record outcomes; retrying")
 
     async def _flush(self) -> None:
-        if not len(self._results) and self._results.global_pause_until_s is None and not self._results.unreachable:
+        pending = self._results
+        if not len(pending) and pending.global_pause_until_s is None and not pending.unreachable and not pending.refund_s:
             return
         results, self._results = self._results, PendingResults()
         try:
@@ -166,11 +172,12 @@ class DeliveryWorker:
 
     def _merge_back(self, results: PendingResults) -> None:
         current = self._results
-        for name in ("sent", "retries", "failed", "skipped", "chat_pauses", "log"):
+        for name in ("sent", "retries", "failed", "skipped", "chat_pauses"):
             getattr(results, name).extend(getattr(current, name))
         results.unreachable.update(current.unreachable)
         if current.global_pause_until_s is not None:
             results.pause_everything(until_s=current.global_pause_until_s)
+        results.refund_s += current.refund_s
         self._results = results
 
     async def _deliver(self, row: ClaimCandidate, send_at_s: float) -> None:
@@ -197,6 +204,8 @@ class DeliveryWorker:
             self._record_error(row, error)
             return
         self.sent_count += 1
+        if self.metrics is not None:
+            self.metrics.messages_sent.labels(kind=row.purpose).inc()
         done = _utc(time.time())
         self._results.add_sent(
             row_id=row.id, chat_id=row.chat_id, message_id=message_id, at=done, kind=row.purpose, text=row.text
@@ -246,6 +255,9 @@ class DeliveryWorker:
         elif outcome is SendOutcome.REJECTED:
             self._results.add_failed(row_id=row.id, at=now, error=description)
         else:
+            if outcome is SendOutcome.SERVER_ERROR and self.settings.cap_per_s:
+                # Telegram failed to serve it, so it did not count against the cap: its slot can be reused.
+                self._results.refund_s += 1.0 / self.settings.cap_per_s
             self._retry(row, error=description, is_in_doubt=outcome is SendOutcome.IN_DOUBT)
 
     def _retry(self, row: ClaimCandidate, *, error: str, is_in_doubt: bool) -> None:

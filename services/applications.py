@@ -15,7 +15,7 @@ from db.dao.applications import (
     save_application,
     save_stage_change,
 )
-from db.dao.transport_data import fetch_carers_of_children, fetch_children_by_reference
+from db.dao.transport_data import fetch_carers_of_children, fetch_children_by_ids, fetch_children_by_reference
 from db.models import OPEN_STAGES, ApplicationStage, ApplicationStageChange, Child, HtstApplication
 from messaging.outbox import EnqueueResult, OutgoingMessage, enqueue_messages, seen_button_markup
 from messaging.rendering import button_label, render_message
@@ -76,8 +76,7 @@ async def change_stage(
         raise ApplicationError(f"no application {reference}")
     if application.stage == stage.value:
         return StageChangeResult(application=application, is_changed=False)
-    child = await session.get(Child, application.child_id)
-    assert child is not None
+    [child] = await fetch_children_by_ids(session, child_ids=[application.child_id])
     application.stage = stage.value
     application.stage_changed_at = now
     await save_application(session, application=application)
@@ -111,7 +110,10 @@ async def _add_step(
                     "application_status.html.j2", language=language, stage=stage.value, child=child.display_name,
                     reference=application.reference, note=step.note_for_family, phone=contact.phone, hours=contact.hours,
                 ),
-                reply_markup=seen_button_markup(button_label("updates.button.seen", language=language)),
+                reply_markup=seen_button_markup(
+                    button_label("updates.button.seen", language=language),
+                    menu_label=button_label("menu.button.back", language=language),
+                ),
             )
         )
     notices = await enqueue_messages(session, messages=messages, now=now)

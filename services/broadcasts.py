@@ -1,4 +1,4 @@
-"""Broadcasts: compose, preview, approve (a second person above a threshold), send through the outbox, cancel, report."""
+"""Broadcasts: compose, preview, approve (a second person above a threshold), send now or schedule through the outbox, cancel, report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from carerline.i18n import plain_text
-from db.dao.broadcasts import count_broadcast_outbox, fetch_broadcast, fetch_broadcasts, save_broadcast, save_cancelled_outbox_rows
+from db.dao.broadcasts import (
+    count_broadcast_outbox,
+    fetch_broadcast,
+    fetch_broadcasts,
+    fetch_due_broadcasts,
+    save_broadcast,
+    save_cancelled_outbox_rows,
+)
 from db.models.broadcasts import Broadcast, BroadcastStatus
 from db.models.staff import ActorKind
 from messaging.outbox import OutgoingMessage, enqueue_messages, seen_button_markup
@@ -99,7 +106,9 @@ async def create_broadcast(
     )
     broadcast = await save_broadcast(
         session,
-        broadcast=Broadcast(title=title, template_text=template_text, audience=spec, created_by_staff_id=actor.id, created_at=now),
+        broadcast=Broadcast(
+            title=title, template_text=template_text, audience=spec, created_by_kind=actor.kind.value, created_by_staff_id=actor.id, created_at=now
+        ),
     )
     await record_audit(session, actor=actor, action="broadcast.created", object_type="broadcast", object_ids=[broadcast.id or 0], detail={"audience": spec}, origin=origin, now=now)
     return broadcast
@@ -148,13 +157,13 @@ async def request_approval(
 async def approve_broadcast(
     session: AsyncSession, *, broadcast_id: int, actor: Actor, now: datetime, origin: RequestOrigin | None = None
 ) -> Broadcast:
-    """A second person approves: never the one who wrote it, and always a person, not a token."""
+    """A second person approves: never the one (account or API token) who wrote it."""
     broadcast = await find_broadcast(session, broadcast_id=broadcast_id, for_update=True)
     if broadcast.status != BroadcastStatus.AWAITING_APPROVAL.value:
         raise BroadcastStepNotAllowed("Only a broadcast waiting for approval can be approved")
-    if actor.kind != ActorKind.USER or actor.id is None:
-        raise BroadcastStepNotAllowed("A broadcast must be approved by a signed-in person")
-    if actor.id == broadcast.created_by_staff_id:
+    if actor.kind not in {ActorKind.USER, ActorKind.TOKEN} or actor.id is None:
+        raise BroadcastStepNotAllowed("A broadcast must be approved by a signed-in person or an API client")
+    if (actor.kind.value, actor.id) == (broadcast.created_by_kind, broadcast.created_by_staff_id):
         raise BroadcastStepNotAllowed("Someone other than the author must approve this broadcast")
     broadcast.status = BroadcastStatus.APPROVED.value
     broadcast.approved_by_staff_id = actor.id
@@ -169,11 +178,54 @@ async def send_broadcast(
 ) -> Broadcast:
     """Queue one message per carer in the outbox (the delivery engine sends them); large audiences need approval first."""
     broadcast = await find_broadcast(session, broadcast_id=broadcast_id, for_update=True)
+    audience = await _audience_if_ready(session, broadcast=broadcast, approval_threshold=approval_threshold)
+    return await _dispatch(session, broadcast=broadcast, audience=audience, actor=actor, now=now, origin=origin)
+
+
+async def schedule_broadcast(
+    session: AsyncSession, *, broadcast_id: int, send_at: datetime, actor: Actor, approval_threshold: int, now: datetime,
+    origin: RequestOrigin | None = None,
+) -> Broadcast:
+    """Send later: the same checks as sending now; a standing job sends it when the time comes."""
+    broadcast = await find_broadcast(session, broadcast_id=broadcast_id, for_update=True)
+    if send_at.tzinfo is None:
+        raise BroadcastError("Give the time with its time zone", field="send_at")
+    if send_at <= now:
+        raise BroadcastError("The time to send must be in the future", field="send_at")
+    await _audience_if_ready(session, broadcast=broadcast, approval_threshold=approval_threshold)
+    broadcast.status = BroadcastStatus.SCHEDULED.value
+    broadcast.scheduled_for = send_at
+    await save_broadcast(session, broadcast=broadcast)
+    await record_audit(
+        session, actor=actor, action="broadcast.scheduled", object_type="broadcast", object_ids=[broadcast_id],
+        detail={"send_at": send_at.isoformat()}, origin=origin, now=now,
+    )
+    return broadcast
+
+
+async def send_due_broadcasts(session: AsyncSession, *, now: datetime) -> int:
+    """Send every scheduled broadcast whose time has come (the standing job); returns how many."""
+    due = await fetch_due_broadcasts(session, now=now)
+    for broadcast in due:
+        audience = await resolve_audience(session, spec=broadcast.audience)
+        await _dispatch(session, broadcast=broadcast, audience=audience, actor=Actor.system("scheduled broadcast"), now=now, origin=None)
+    return len(due)
+
+
+async def _audience_if_ready(session: AsyncSession, *, broadcast: Broadcast, approval_threshold: int) -> Audience:
     if broadcast.status not in {BroadcastStatus.DRAFT.value, BroadcastStatus.APPROVED.value}:
         raise BroadcastStepNotAllowed("This broadcast cannot be sent now")
     audience = await resolve_audience(session, spec=broadcast.audience)
     if broadcast.status == BroadcastStatus.DRAFT.value and audience.count > approval_threshold:
-        raise BroadcastStepNotAllowed(f"This broadcast goes to {audience.count} families: ask someone to approve it first (over {approval_threshold} needs approval)")
+        raise BroadcastStepNotAllowed(
+            f"This broadcast goes to {audience.count} families: ask someone to approve it first (over {approval_threshold} needs approval)"
+        )
+    return audience
+
+
+async def _dispatch(
+    session: AsyncSession, *, broadcast: Broadcast, audience: Audience, actor: Actor, now: datetime, origin: RequestOrigin | None
+) -> Broadcast:
     try:
         messages = _outgoing_messages(broadcast, audience)
     except TemplateProblem as problem:
@@ -184,7 +236,7 @@ async def send_broadcast(
     broadcast.sent_at = now
     await save_broadcast(session, broadcast=broadcast)
     await record_audit(
-        session, actor=actor, action="broadcast.sent", object_type="broadcast", object_ids=[broadcast_id],
+        session, actor=actor, action="broadcast.sent", object_type="broadcast", object_ids=[broadcast.id or 0],
         detail={"queued": result.queued, "skipped": dict(result.skipped)}, origin=origin, now=now,
     )
     return broadcast

@@ -27,6 +27,8 @@ from services.transport_changes import notice_key, notice_message
 REMINDER_AFTER = timedelta(hours=24)
 # Families still unacknowledged this long before a change takes effect are telephoned.
 CALL_LIST_HORIZON = timedelta(hours=24)
+# Families Telegram cannot reach are listed as soon as we know, not only 24 hours before.
+CALL_AT_ONCE = frozenset({"unreachable", "not_delivered"})
 CALL_LIST_COLUMNS = (
     "change_reference", "change_kind", "effective_from", "route_code", "council_reference", "child_name",
     "carer_pseudonym", "carer_first_name", "reason", "notice_sent_at", "reminder_sent",
@@ -39,6 +41,7 @@ class AcknowledgementOutcome:
 
     status: str
     seen_text: str | None = None
+    language: str = "en"
 
 
 async def acknowledge_message(
@@ -56,7 +59,7 @@ async def acknowledge_message(
     carer = await fetch_carer(session, carer_id=row.carer_id) if row.carer_id is not None else None
     language = carer.language if carer is not None else "en"
     seen_text = f"{row.text}\n\n{text('updates.seen.done', language=language)}"
-    return AcknowledgementOutcome(status="recorded" if is_new else "already", seen_text=seen_text)
+    return AcknowledgementOutcome(status="recorded" if is_new else "already", seen_text=seen_text, language=language)
 
 
 async def send_due_reminders(
@@ -115,11 +118,12 @@ class CallListRow:
 
 async def build_call_list(session: AsyncSession, *, now: datetime, horizon: timedelta = CALL_LIST_HORIZON) -> list[CallListRow]:
     """Families to call: not acknowledged 24 hours before the change, or not reachable at all."""
-    entries = await fetch_call_list_entries(session, effective_before=now + horizon, ended_before=now - timedelta(days=1))
+    entries = await fetch_call_list_entries(session, ended_before=now - timedelta(days=1))
     rows = []
     for entry in entries:
         reason = call_reason(entry)
-        if reason is not None:
+        is_due = entry.change.effective_at <= now + horizon
+        if reason is not None and (is_due or reason in CALL_AT_ONCE):
             rows.append(_row(entry, reason))
     return rows
 

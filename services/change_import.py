@@ -49,7 +49,7 @@ class ChangeRow(BaseModel):
     effective_time: time | None = None
     is_urgent: bool = False
     must_send: bool = False
-    reason: str = ""
+    reason: str | None = None
     contact_phone: str | None = None
 
     @field_validator("*", mode="before")
@@ -71,11 +71,6 @@ class ChangeRow(BaseModel):
             raise ValueError("must be yes or no")
         return value
 
-    @field_validator("reason", mode="before")
-    @classmethod
-    def _reason(cls, value: object) -> object:
-        return value or ""
-
     def to_request(self, *, recorded_by: str, line_text: str) -> ChangeRequest:
         """The request, with a reference derived from the row when the file gives none (so re-imports match)."""
         reference = self.reference or "CSV-" + hashlib.sha256(line_text.encode()).hexdigest()[:16].upper()
@@ -83,7 +78,7 @@ class ChangeRow(BaseModel):
             kind=self.kind, effective_from=self.effective_from, recorded_by=recorded_by, route_code=self.route_code,
             operator_code=self.operator_code, stop_sequence=self.stop_sequence, old_value=self.old_value,
             new_value=self.new_value, effective_until=self.effective_until, effective_time=self.effective_time,
-            is_urgent=self.is_urgent, must_send=self.must_send, reason=self.reason, contact_phone=self.contact_phone,
+            is_urgent=self.is_urgent, must_send=self.must_send, reason=self.reason or "", contact_phone=self.contact_phone,
             reference=reference,
         )
 

@@ -26,6 +26,8 @@ class Step(StrEnum):
     CONFIRM_ERASE = "confirm_erase"
     PROBLEM_DETAILS = "problem_details"  # data: {"child_id": int, "category": str}
     PROBLEM_CONFIRM = "problem_confirm"  # data: {"child_id": int, "category": str, "details": str | None}
+    FEEDBACK_TEXT = "feedback_text"  # data: {"topic": str, "rating": int}
+    FEEDBACK_QUOTE = "feedback_quote"  # data: {"topic": str, "rating": int, "text": str}
 
 
 @dataclass(frozen=True)

@@ -231,9 +231,9 @@ async def _record_problem(
 
 
 async def resolve_problem_report(
-    session: AsyncSession, *, report_id: int, officer_id: int, note: str | None, now: datetime
+    session: AsyncSession, *, report_id: int, officer_id: int | None, note: str | None, now: datetime
 ) -> ProblemReport:
-    """Staff "Mark resolved": record who resolved it and how, and tell the family in their language."""
+    """Staff "Mark resolved": record who resolved it (None: an API client, named in the audit) and tell the family."""
     report = await fetch_problem_report(session, report_id=report_id, for_update=True)
     if report is None:
         raise CaseNotFound(f"no problem report {report_id}")

@@ -212,7 +212,9 @@ def notice_message(
         source_id=change.id,
         update_kind=UPDATE_KIND,
         text=text,
-        reply_markup=seen_button_markup(button_label("updates.button.seen", language=language)),
+        reply_markup=seen_button_markup(
+            button_label("updates.button.seen", language=language), menu_label=button_label("menu.button.back", language=language)
+        ),
         is_urgent=change.is_urgent,
         must_send=change.must_send,
     )

@@ -7,6 +7,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import CarerlineContext
+from bot.menu import back_to_menu_keyboard
 from db.types import utc_now
 from services.change_followups import acknowledge_message
 
@@ -15,7 +16,7 @@ ACK_PATTERN = r"^ack:(\d{1,18})$"
 
 
 async def acknowledge(update: Update, context: CarerlineContext) -> None:
-    """Record that the carer saw the message, and show it on the message (the button goes)."""
+    """Record that the carer saw the message, and show it on the message (the button becomes "Menu")."""
     query = update.callback_query
     chat = update.effective_chat
     if query is None or chat is None or query.message is None or not context.matches:
@@ -28,7 +29,9 @@ async def acknowledge(update: Update, context: CarerlineContext) -> None:
     if outcome.seen_text is None:
         return
     try:
-        await query.edit_message_text(text=outcome.seen_text, parse_mode=ParseMode.HTML, reply_markup=None)
+        await query.edit_message_text(
+            text=outcome.seen_text, parse_mode=ParseMode.HTML, reply_markup=back_to_menu_keyboard(outcome.language)
+        )
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise

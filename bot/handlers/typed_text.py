@@ -1,4 +1,4 @@
-"""Typed text goes to the step the chat is at: a problem's details, or else codes and kind answers."""
+"""Typed text goes to the step the chat is at: a problem's details, feedback, or else codes and kind answers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.context import CarerlineContext
 from bot.guards import with_turn
-from bot.handlers import linking, problems
+from bot.handlers import feedback, linking, problems
 from bot.turns import Turn
 from services.conversations import Step
 
@@ -16,5 +16,8 @@ async def receive_text(update: Update, context: CarerlineContext, turn: Turn) ->
     """Route typed text by the chat's conversation step."""
     if turn.has_consent and turn.chat.step == Step.PROBLEM_DETAILS:
         await problems.receive_details(update, context, turn)
+        return
+    if turn.has_consent and turn.chat.step == Step.FEEDBACK_TEXT:
+        await feedback.receive_text(update, context, turn)
         return
     await linking.receive_text(update, context)

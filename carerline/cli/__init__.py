@@ -14,6 +14,7 @@ from carerline.cli import db as db_commands
 from carerline.cli import transport as transport_commands
 from carerline.cli.delivery import deliver
 from carerline.cli.reports import export as export_command
+from carerline.cli.reports import sitrep as sitrep_command
 from carerline.cli.sandbox import sandbox
 from carerline.cli.staff import tokens_app, users_app
 from carerline.logging_setup import configure_logging
@@ -41,6 +42,7 @@ app.add_typer(changes_commands.app, name="changes")
 app.add_typer(applications_commands.app, name="applications")
 app.command(name="deliver")(deliver)
 app.command(name="export")(export_command)
+app.command(name="sitrep")(sitrep_command)
 
 
 @app.command()
@@ -58,8 +60,8 @@ def seed_demo() -> None:
 
     settings = load_settings()
     configure_logging(level=settings.log_level)
-    summary = asyncio.run(seed_demo_data(database_url=settings.database_url))
-    typer.echo(summary)
+    demo = asyncio.run(seed_demo_data(database_url=settings.database_url))
+    typer.echo(demo.describe(bot_username=settings.bot_username))
 
 
 def main() -> None:

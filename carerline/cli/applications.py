@@ -6,10 +6,13 @@ import asyncio
 import csv
 import getpass
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import typer
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from carerline.settings import Settings, load_settings
 from carerline.startup import probe_database_url
@@ -28,6 +31,7 @@ from services.applications import (
 )
 
 app = typer.Typer(help="Home-to-school transport applications: stages, and the four-week promise.", no_args_is_help=True)
+T = TypeVar("T")
 OVERDUE_COLUMNS = ("reference", "council_reference", "child_name", "stage", "received_on", "working_days_open", "promised_by")
 
 
@@ -46,9 +50,9 @@ def record(
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
 
-    async def run(session: object) -> StageChangeResult:
+    async def run(session: AsyncSession) -> StageChangeResult:
         return await record_application(
-            session, reference=reference, council_reference=child, received_on=received.date(),  # type: ignore[arg-type]
+            session, reference=reference, council_reference=child, received_on=received.date(),
             recorded_by=officer or getpass.getuser(), now=utc_now(), contact=_contact(settings),
         )
 
@@ -68,9 +72,9 @@ def stage(
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
 
-    async def run(session: object) -> StageChangeResult:
+    async def run(session: AsyncSession) -> StageChangeResult:
         return await change_stage(
-            session, reference=reference, stage=new_stage, recorded_by=officer or getpass.getuser(),  # type: ignore[arg-type]
+            session, reference=reference, stage=new_stage, recorded_by=officer or getpass.getuser(),
             now=utc_now(), contact=_contact(settings), note_for_family=note,
         )
 
@@ -87,7 +91,7 @@ def overdue(csv_out: Path | None = typer.Option(None, "--csv", dir_okay=False, h
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
     today = utc_now().astimezone(UK).date()
-    rows: list[OverdueApplication] = _run(settings, lambda session: fetch_overdue_applications(session, today=today))  # type: ignore[arg-type]
+    rows: list[OverdueApplication] = _run(settings, lambda session: fetch_overdue_applications(session, today=today))
     handle = csv_out.open("w", newline="", encoding="utf-8") if csv_out else sys.stdout
     try:
         writer = csv.writer(handle)
@@ -99,8 +103,8 @@ def overdue(csv_out: Path | None = typer.Option(None, "--csv", dir_okay=False, h
             typer.echo(f"{len(rows)} application(s) past the four-week promise; written to {csv_out}.")
 
 
-def _run(settings: Settings, work):  # type: ignore[no-untyped-def]
-    async def go():  # type: ignore[no-untyped-def]
+def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def go() -> T:
         database = Database(settings.database_url)
         try:
             async with database.transaction() as session:

@@ -14,7 +14,7 @@ app = typer.Typer(help="Create or change the database schema (Alembic migrations
 
 
 @app.command()
-def upgrade(revision: str = typer.Argument("heads", help="Migrate to this revision (default: the newest).")) -> None:
+def upgrade(revision: str = typer.Argument("head", help="Migrate to this revision (default: the newest).")) -> None:
     """Apply every migration up to REVISION (default: the newest)."""
     settings = load_settings()
     _check_reachable(settings.database_url)

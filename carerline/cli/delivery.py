@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 import typer
 
@@ -20,4 +22,15 @@ def deliver(workers: int = typer.Option(1, min=1, max=16, help="Workers in this 
     load_delivery_settings()  # a wrong CARERLINE_DELIVERY_* stops here with one line
     configure_logging(level=settings.log_level)
     asyncio.run(probe_database_url(settings.database_url))
-    asyncio.run(run_delivery_until_signalled(settings=settings, workers=workers))
+    run_fast(run_delivery_until_signalled(settings=settings, workers=workers))
+
+
+def run_fast(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop (libuv) when it is installed: about half the CPU per HTTP request of asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(coroutine)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(coroutine)

@@ -1,9 +1,10 @@
-"""`carerline export ...`: pseudonymised (default) or identifying exports, with progress on the terminal."""
+"""`carerline export ...` (pseudonymised by default, identifying for officers, with progress) and `carerline sitrep`."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,9 +16,11 @@ from db.dao.reports_exports import ExportFilter
 from db.dao.staff import fetch_user_by_email
 from db.engine import Database
 from db.models.staff import ActorKind
+from db.types import utc_now
 from reports.exports.kinds import ExportKind
 from reports.exports.service import ExportRefused, ExportRequest, export_to_file
 from reports.exports.writers import ExportFormat
+from reports.sitrep import SitRep, build_sitrep, render_sitrep_csv, render_sitrep_html
 from services.audit import Actor
 from services.staff_accounts import normalise_email
 
@@ -84,3 +87,41 @@ def export(
         typer.echo(f"carerline: {refused}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(f"Wrote {rows:,} rows to {target}")
+
+
+class SitRepFormat(StrEnum):
+    """How the SitRep is printed."""
+
+    TEXT = "text"
+    HTML = "html"
+    CSV = "csv"
+
+
+async def _sitrep(database_url: str, due_soon_working_days: int) -> SitRep:
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            return await build_sitrep(session, now=utc_now(), due_soon_working_days=due_soon_working_days)
+    finally:
+        await database.dispose()
+
+
+def sitrep(
+    output_format: SitRepFormat = typer.Option(SitRepFormat.TEXT, "--format", help="text, html or csv."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: print it)."),
+) -> None:
+    """The SitRep now: open problems, unacknowledged notices, unreachable carers, late applications and complaints."""
+    settings = load_settings()
+    asyncio.run(probe_database_url(settings.database_url))
+    report = asyncio.run(_sitrep(settings.database_url, settings.casework_due_soon_working_days))
+    if output_format is SitRepFormat.HTML:
+        rendered = render_sitrep_html(report)
+    elif output_format is SitRepFormat.CSV:
+        rendered = render_sitrep_csv(report)
+    else:
+        rendered = "\n".join(f"{figure.label}: {figure.count}" for figure in report.figures) + "\n"
+    if output is None:
+        typer.echo(rendered, nl=False)
+    else:
+        output.write_text(rendered, encoding="utf-8")
+        typer.echo(f"Wrote the SitRep to {output}")

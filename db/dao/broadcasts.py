@@ -9,7 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.models.broadcasts import Broadcast
+from db.models.broadcasts import Broadcast, BroadcastStatus
 from db.models.carers import Carer, CarerChildLink
 from db.models.casework import Complaint, ComplaintStatus
 from db.models.outbox import OutboxMessage, OutboxState
@@ -54,6 +54,17 @@ async def fetch_broadcasts(session: AsyncSession, *, statuses: list[str] | None 
     statement = select(Broadcast).order_by(col(Broadcast.created_at).desc(), col(Broadcast.id).desc()).limit(limit)
     if statuses:
         statement = statement.where(col(Broadcast.status).in_(statuses))
+    return list((await session.exec(statement)).all())
+
+
+async def fetch_due_broadcasts(session: AsyncSession, *, now: datetime) -> list[Broadcast]:
+    """Scheduled broadcasts whose time has come, locked so two processes never send the same one."""
+    statement = (
+        select(Broadcast)
+        .where(col(Broadcast.status) == BroadcastStatus.SCHEDULED.value, col(Broadcast.scheduled_for) <= now)
+        .order_by(col(Broadcast.scheduled_for))
+        .with_for_update(skip_locked=True)
+    )
     return list((await session.exec(statement)).all())
 
 

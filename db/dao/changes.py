@@ -28,11 +28,6 @@ async def fetch_change_by_reference(session: AsyncSession, *, reference: str) ->
     return (await session.exec(select(TransportChange).where(TransportChange.reference == reference))).first()
 
 
-async def fetch_change(session: AsyncSession, *, change_id: int) -> TransportChange | None:
-    """A change by id."""
-    return await session.get(TransportChange, change_id)
-
-
 async def save_change(session: AsyncSession, *, change: TransportChange) -> TransportChange:
     """Insert or update a change."""
     session.add(change)
@@ -122,7 +117,7 @@ class CallListEntry:
     outbox: OutboxMessage | None
 
 
-async def fetch_call_list_entries(session: AsyncSession, *, effective_before: datetime, ended_before: datetime) -> list[CallListEntry]:
+async def fetch_call_list_entries(session: AsyncSession, *, ended_before: datetime) -> list[CallListEntry]:
     """Every affected child of changes not over yet, with each linked carer's notice and its outbox row."""
     changes = (
         await session.exec(
@@ -150,15 +145,4 @@ async def fetch_call_list_entries(session: AsyncSession, *, effective_before: da
             )
         ).all()
         entries.extend(CallListEntry(change, route, child, carer, notice, outbox) for child, route, carer, notice, outbox in rows)
-    return [entry for entry in entries if entry.change.effective_at <= effective_before or _undeliverable(entry)]
-
-
-def _undeliverable(entry: CallListEntry) -> bool:
-    outbox = entry.outbox
-    return outbox is not None and outbox.state in ("failed", "skipped")
-
-
-async def fetch_changes(session: AsyncSession, *, change_ids: Sequence[int]) -> dict[int, TransportChange]:
-    """Changes by id."""
-    result = await session.exec(select(TransportChange).where(col(TransportChange.id).in_(list(change_ids))))
-    return {change.id: change for change in result.all() if change.id is not None}
+    return entries

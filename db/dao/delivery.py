@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select as sqlmodel_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.dao.delivery_bulk import save_chat_schedule_postgresql, save_sent_with_log_postgresql
 from db.models import Carer, ChatDeliveryState, DeliveryRateBucket, MessageDirection, MessageRecord, OutboxMessage, OutboxState
 
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -82,6 +83,15 @@ async def pause_rate_bucket(session: AsyncSession, *, name: str, until_s: float)
         update(_buckets)
         .where(_buckets.c.name == name)
         .values(paused_until_s=_greatest(session, _buckets.c.paused_until_s, until_s))
+    )
+
+
+async def refund_rate_bucket(session: AsyncSession, *, name: str, seconds: float, now_s: float) -> None:
+    """Give back unused send time (a request Telegram failed to serve), never into the past."""
+    await session.exec(
+        update(_buckets)
+        .where(_buckets.c.name == name)
+        .values(next_slot_at_s=_greatest(session, _buckets.c.next_slot_at_s - seconds, now_s))
     )
 
 
@@ -158,6 +168,9 @@ async def save_chat_schedule(session: AsyncSession, *, next_send_at: Sequence[tu
         latest[chat_id] = max(at, latest.get(chat_id, at))
     if not latest:
         return
+    if _is_postgresql(session):
+        await save_chat_schedule_postgresql(session, latest=latest)
+        return
     statement = _insert(session)(_chats)
     statement = statement.on_conflict_do_update(
         index_elements=["chat_id"],
@@ -167,8 +180,14 @@ async def save_chat_schedule(session: AsyncSession, *, next_send_at: Sequence[tu
 
 
 async def save_sent(session: AsyncSession, *, sent: Sequence[dict[str, Any]]) -> None:
-    """Rows delivered: keys row_id, sent_at, message_id. An acknowledgement recorded meanwhile stays."""
+    """Rows delivered, each also copied into the message log (the council's record).
+
+    Keys: row_id, sent_at, message_id, chat_id, kind, text. An acknowledgement recorded meanwhile stays.
+    """
     if not sent:
+        return
+    if _is_postgresql(session):
+        await save_sent_with_log_postgresql(session, sent=sent)
         return
     statement = (
         update(_outbox)
@@ -184,6 +203,14 @@ async def save_sent(session: AsyncSession, *, sent: Sequence[dict[str, Any]]) ->
         )
     )
     await session.exec(statement, params=list(sent))
+    await save_outbound_log(
+        session,
+        records=[
+            {"chat_id": item["chat_id"], "kind": item["kind"], "text": item["text"],
+             "telegram_message_id": item["message_id"], "created_at": item["sent_at"]}
+            for item in sent
+        ],
+    )
 
 
 async def save_retries(session: AsyncSession, *, retries: Sequence[dict[str, Any]]) -> None:

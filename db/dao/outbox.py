@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +15,7 @@ from db.models import MessageRecord, OutboxMessage, OutboxState
 
 # Both SQLite (32,766) and asyncpg (32,767) cap bound parameters per statement.
 _LOOKUP_CHUNK = 1000
+_ANALYZE_AFTER_ROWS = 1000
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -35,6 +36,10 @@ async def insert_outbox_rows(session: AsyncSession, *, rows: Sequence[dict[str, 
     if rows:
         result = await session.exec(statement, params=list(rows))
         inserted.update({key: row_id for row_id, key in result.all()})
+    if len(inserted) >= _ANALYZE_AFTER_ROWS and _dialect(session) == "postgresql":
+        # A broadcast can grow the queue from nothing to thousands of rows at once; fresh statistics
+        # keep the claim on its index (claim order, stop at the limit) instead of sorting the whole queue.
+        await session.exec(text("ANALYZE outbox_messages"))
     return inserted
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -119,11 +118,6 @@ async def fetch_carers_of_children(session: AsyncSession, *, child_ids: Sequence
         )
         pairs.extend(result.all())
     return pairs
-
-
-async def count_children(session: AsyncSession) -> int:
-    """How many children the council holds."""
-    return int((await session.exec(select(func.count()).select_from(Child))).one())
 
 
 async def fetch_routes_by_ids(session: AsyncSession, *, route_ids: Sequence[int]) -> dict[int, str]:

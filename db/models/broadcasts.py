@@ -18,6 +18,7 @@ class BroadcastStatus(StrEnum):
     DRAFT = "draft"
     AWAITING_APPROVAL = "awaiting_approval"
     APPROVED = "approved"
+    SCHEDULED = "scheduled"
     SENT = "sent"
     CANCELLED = "cancelled"
 
@@ -37,6 +38,8 @@ class Broadcast(SQLModel, table=True):
     audience_size_at_request: int | None = None
     # Staff ids are plain integers (no foreign key) like the audit trail's: a deactivated or
     # removed account must never take a broadcast's history with it.
+    # With the kind ("user" or "token"), so "someone other than the author" compares like with like.
+    created_by_kind: str = Field(default="user", max_length=16)
     created_by_staff_id: int | None = None
     approved_by_staff_id: int | None = None
     sent_by_staff_id: int | None = None
@@ -44,5 +47,7 @@ class Broadcast(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
     approval_requested_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # A scheduled send: a standing job sends every broadcast whose time has come (survives restarts).
+    scheduled_for: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     cancelled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

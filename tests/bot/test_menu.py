@@ -50,7 +50,7 @@ async def test_every_menu_entry_answers_by_button_and_by_command(
         "transport": "Sam, ",
         "application": "",  # its flow belongs to the application-status issue; here: it answers, with a way back
         "problem": visible("casework_bot.problem.choose_category", language=language, child="Sam").split("\n")[0],
-        "feedback": visible("menu.coming.feedback", language=language, **COUNCIL),
+        "feedback": visible("casework_bot.feedback.choose_topic", language=language).split("\n")[0],
         "complaint": visible("menu.coming.complaint", language=language, **COUNCIL),
         "complaints": visible("menu.coming.complaints", language=language, **COUNCIL),
         "settings": visible("settings.summary", language=language, language_name="x", quiet="x", updates="x").split("\n")[0],

@@ -75,7 +75,7 @@ async def world(database: Database) -> ExportWorld:
             session.add(FeedbackItem(carer_id=carer.id, child_id=child.id, source=FeedbackSource.BOT, rating=2,
                                      topic="journey", text=text, themes=["lateness"], created_at=_at(month)))
             session.add(Complaint(reference=f"HTST-2026-0000{month}", carer_id=carer.id, child_id=child.id,
-                                  route_code=route.code, category="lateness", description=text,
+                                  route_code=route.code, category="service_delivery", description=text,
                                   status=ComplaintStatus.AWAITING_RESPONSE, stage1_received_at=_at(month)))
             session.add(ProblemReport(reference=f"PR-2026-0000{month}", carer_id=carer.id, child_id=child.id,
                                       route_id=route.id, route_code=route.code, category="late", details=text,

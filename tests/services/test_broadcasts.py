@@ -133,3 +133,46 @@ async def test_unreachable_carers_are_reported_apart(database: Database) -> None
         await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=50, now=NOW)
         report = await broadcast_report(session, broadcast_id=broadcast_id)
     assert report.counts["unreachable"] == 1 and report.counts["queued"] == 1 and report.percent("unreachable") == 50
+
+
+async def test_a_scheduled_broadcast_goes_when_its_time_comes_and_not_before(database: Database) -> None:
+    from datetime import timedelta
+
+    from services.broadcasts import schedule_broadcast, send_due_broadcasts
+
+    school_id = await _school_with_carers(database, ["Ann", "Bob"])
+    broadcast_id = await _draft(database, school_id)
+    later = NOW + timedelta(hours=3)
+    async with database.transaction() as session:
+        with pytest.raises(BroadcastError, match="future"):
+            await schedule_broadcast(session, broadcast_id=broadcast_id, send_at=NOW, actor=AUTHOR, approval_threshold=50, now=NOW)
+    async with database.transaction() as session:
+        with pytest.raises(BroadcastStepNotAllowed, match="approve"):
+            await schedule_broadcast(session, broadcast_id=broadcast_id, send_at=later, actor=AUTHOR, approval_threshold=1, now=NOW)
+    async with database.transaction() as session:
+        await schedule_broadcast(session, broadcast_id=broadcast_id, send_at=later, actor=AUTHOR, approval_threshold=50, now=NOW)
+    async with database.transaction() as session:
+        assert await send_due_broadcasts(session, now=later - timedelta(seconds=1)) == 0
+    async with database.transaction() as session:
+        assert await send_due_broadcasts(session, now=later) == 1
+    async with database.transaction() as session:
+        assert await send_due_broadcasts(session, now=later + timedelta(minutes=1)) == 0
+        report = await broadcast_report(session, broadcast_id=broadcast_id)
+    assert report.broadcast.status == "sent" and report.counts["queued"] == 2
+
+
+async def test_a_cancelled_schedule_never_goes(database: Database) -> None:
+    from datetime import timedelta
+
+    from services.broadcasts import schedule_broadcast, send_due_broadcasts
+
+    school_id = await _school_with_carers(database, ["Ann"])
+    broadcast_id = await _draft(database, school_id)
+    later = NOW + timedelta(days=1)
+    async with database.transaction() as session:
+        await schedule_broadcast(session, broadcast_id=broadcast_id, send_at=later, actor=AUTHOR, approval_threshold=50, now=NOW)
+        await cancel_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, now=NOW)
+    async with database.transaction() as session:
+        assert await send_due_broadcasts(session, now=later) == 0
+        report = await broadcast_report(session, broadcast_id=broadcast_id)
+    assert report.total == 0 and report.broadcast.status == "cancelled"

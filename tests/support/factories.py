@@ -136,3 +136,26 @@ async def make_family(
     child = await make_child(session, display_name=child_name)
     carer = await make_carer(session, first_name=carer_name, language=language, children=[child])
     return carer, child
+
+
+async def make_transport_change(
+    session: AsyncSession, *, route: Route, now: datetime | None = None, council_phone: str = "03000 41 00 00", **fields: object
+) -> object:
+    """Record a transport change on a route through the real service (notices queued); the RecordedChange."""
+    from datetime import timedelta
+
+    from db.models import ChangeKind
+    from services.transport_changes import ChangeRequest, record_change
+
+    now = now or utc_now()
+    values: dict[str, object] = {
+        "kind": ChangeKind.NEW_PICKUP_TIME,
+        "effective_from": (now + timedelta(days=7)).date(),
+        "recorded_by": "test officer",
+        "route_code": route.code,
+        "old_value": "7:40am",
+        "new_value": "7:55am",
+        "reason": "Road works on the A20",
+    }
+    values.update(fields)
+    return await record_change(session, request=ChangeRequest(**values), now=now, council_phone=council_phone)  # type: ignore[arg-type]

@@ -15,6 +15,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from db.models.broadcasts import Broadcast
+from db.models.casework import ProblemReport
 from db.models.staff import StaffRole
 from services.permissions import ROLE_PERMISSIONS
 from tests.support.staff import StaffWeb
@@ -109,6 +111,10 @@ async def test_no_operation_answers_5xx_and_every_answer_matches_the_document(
     staff_web: StaffWeb,
 ) -> None:
     loop = asyncio.get_running_loop()
+    async with staff_web.database.transaction() as session:  # records for the casework operations to find
+        for number in range(1, 6):
+            session.add(ProblemReport(reference=f"PR-2026-{number:05d}", category="running_late", reported_at=staff_web.clock()))
+            session.add(Broadcast(title=f"Draft {number}", template_text="Hello", audience={"kind": "everyone"}, created_by_staff_id=999))
     admin_token = await staff_web.add_token(StaffRole.ADMIN)
     client = staff_web.client()
     async with client.http.get(

@@ -54,6 +54,7 @@ class BroadcastPublic(BaseModel):
     approved_by_staff_id: int | None
     created_at: datetime
     approved_at: datetime | None
+    scheduled_for: datetime | None
     sent_at: datetime | None
     cancelled_at: datetime | None
 
@@ -217,7 +218,7 @@ async def request_broadcast_approval(call: ApiCall) -> BroadcastPublic:
     permission=Permission.APPROVE_BROADCASTS, path_params=BroadcastPath, response=BroadcastPublic, errors=(409,),
 )
 async def approve_one_broadcast(call: ApiCall) -> BroadcastPublic:
-    """409 for the author or an API token: approval is a second person's."""
+    """409 for the author: approval is someone else's."""
     return await _step(call, "approve")
 
 

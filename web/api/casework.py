@@ -8,10 +8,10 @@ from pydantic import BaseModel, Field
 
 from db.models.casework import ProblemReport
 from services.casework_errors import CaseNotFound, CaseworkError, StepNotAllowed
+from services.feedback_tagging import ProblemCategory
 from services.permissions import Permission
 from services.problem_casework import list_problem_reports, resolve_as_officer, view_problem_report
 from services.problem_reports import MAX_NOTE_LENGTH, PROBLEM_LABELS
-from services.feedback_tagging import ProblemCategory
 from web.api.registry import ApiCall, ApiConflict, ApiInvalid, ApiNotFound, api_operation
 from web.api.schemas import RecordId, StrictInput
 from web.keys import SETTINGS
@@ -152,7 +152,7 @@ async def get_problem_report_api(call: ApiCall) -> ProblemReportPublic:
     errors=(409,),
 )
 async def resolve_problem_report_api(call: ApiCall) -> ProblemReportPublic:
-    """Record how it was dealt with and tell the family; 409 if already resolved or not called by a person."""
+    """Record how it was dealt with and tell the family; 409 if it was already resolved."""
     body: ProblemResolve = call.body
     try:
         async with call.database.transaction() as session:

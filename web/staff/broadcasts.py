@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from aiohttp import web
 
 from db.dao.broadcasts import fetch_audience_choices
@@ -20,6 +23,7 @@ from services.broadcasts import (
     list_broadcasts,
     preview_broadcast,
     request_approval,
+    schedule_broadcast,
     send_broadcast,
 )
 from services.permissions import Permission
@@ -34,7 +38,17 @@ NOTICES = {
     "requested": "Sent for approval: someone else must approve it before it can go",
     "approved": "Approved: it can now be sent",
     "cancelled": "Broadcast cancelled",
+    "scheduled": "Scheduled: it will be sent at the time you chose",
 }
+COUNCIL_TIME_ZONE = ZoneInfo("Europe/London")
+
+
+def parse_send_at(raw: str) -> datetime:
+    """A datetime-local field's value (UK time) as an aware datetime, or BroadcastError naming the field."""
+    try:
+        return datetime.strptime(raw.strip(), "%Y-%m-%dT%H:%M").replace(tzinfo=COUNCIL_TIME_ZONE)
+    except ValueError:
+        raise BroadcastError("Enter the date and time to send, for example 14/03/2027 09:00", field="send_at") from None
 
 
 def _broadcast_id(request: web.Request) -> int:
@@ -96,38 +110,42 @@ async def new_broadcast_submit(request: web.Request) -> web.StreamResponse:
             )
     except BroadcastError as error:
         errors = [(error.field or "title", error.message)]
-        return render_page(request, "staff/broadcast_new.html", {"form": values, "errors": errors, **await _picker_context(request)}, status=422)
+        return render_page(request, "staff/broadcast_new.html", {"form": values, "errors": errors, **await _picker_context(request)})
     return web.Response(status=303, headers={"Location": f"/broadcasts/{broadcast.id}"})
 
 
 @require(Permission.COMPOSE_BROADCASTS)
 async def broadcast_page(request: web.Request) -> web.StreamResponse:
     """One broadcast: the real recipient count, two samples, and the next steps its status allows."""
-    broadcast_id = _broadcast_id(request)
+    return await _render_broadcast(request, _broadcast_id(request), notice=NOTICES.get(request.query.get("notice", "")))
+
+
+async def _render_broadcast(
+    request: web.Request, broadcast_id: int, *, notice: str | None = None, errors: list[tuple[str, str]] | None = None
+) -> web.StreamResponse:
+    threshold = request.app[SETTINGS].broadcast_approval_threshold
     problem = None
     try:
         async with request.app[DATABASE].transaction() as session:
             broadcast = await find_broadcast(session, broadcast_id=broadcast_id)
             try:
-                preview = await preview_broadcast(session, broadcast=broadcast, approval_threshold=request.app[SETTINGS].broadcast_approval_threshold)
+                preview = await preview_broadcast(session, broadcast=broadcast, approval_threshold=threshold)
             except BroadcastError as error:
                 preview, problem = None, error.message
     except BroadcastNotFound:
         raise web.HTTPNotFound() from None
-    return render_page(
-        request, "staff/broadcast.html",
-        {
-            "broadcast": broadcast, "preview": preview, "problem": problem, "audience_label": describe_audience(broadcast.audience),
-            "notice": NOTICES.get(request.query.get("notice", "")), "principal_id": require_principal(request).actor.id,
-            "threshold": request.app[SETTINGS].broadcast_approval_threshold,
-        },
-    )
+    context = {
+        "broadcast": broadcast, "preview": preview, "problem": problem, "audience_label": describe_audience(broadcast.audience),
+        "notice": notice, "principal_id": require_principal(request).actor.id, "threshold": threshold, "errors": errors or [],
+    }
+    return render_page(request, "staff/broadcast.html", context, status=409 if errors else 200)
 
 
 async def _take_step(request: web.Request, step: str) -> web.StreamResponse:
     broadcast_id = _broadcast_id(request)
     principal = require_principal(request)
     arguments = {"broadcast_id": broadcast_id, "actor": principal.actor, "now": request.app[CLOCK](), "origin": origin_of(request)}
+    form = await request.post()
     try:
         async with request.app[DATABASE].transaction() as session:
             if step == "requested":
@@ -136,20 +154,16 @@ async def _take_step(request: web.Request, step: str) -> web.StreamResponse:
                 await approve_broadcast(session, **arguments)
             elif step == "sent":
                 await send_broadcast(session, approval_threshold=request.app[SETTINGS].broadcast_approval_threshold, **arguments)
+            elif step == "scheduled":
+                send_at = parse_send_at(str(form.get("send_at", "")))
+                await schedule_broadcast(session, send_at=send_at, approval_threshold=request.app[SETTINGS].broadcast_approval_threshold, **arguments)
             else:
                 await cancel_broadcast(session, **arguments)
     except BroadcastNotFound:
         raise web.HTTPNotFound() from None
     except BroadcastError as error:
-        async with request.app[DATABASE].transaction() as session:
-            broadcast = await find_broadcast(session, broadcast_id=broadcast_id)
-        return render_page(
-            request, "staff/broadcast.html",
-            {"broadcast": broadcast, "preview": None, "problem": None, "audience_label": describe_audience(broadcast.audience),
-             "notice": None, "principal_id": principal.actor.id, "threshold": request.app[SETTINGS].broadcast_approval_threshold,
-             "errors": [("broadcast-actions", error.message)]},
-            status=409,
-        )
+        field = error.field if error.field == "send_at" else "broadcast-actions"
+        return await _render_broadcast(request, broadcast_id, errors=[(field, error.message)])
     target = f"/broadcasts/{broadcast_id}/report" if step == "sent" else f"/broadcasts/{broadcast_id}?notice={step}"
     return web.Response(status=303, headers={"Location": target})
 
@@ -170,6 +184,12 @@ async def approve_submit(request: web.Request) -> web.StreamResponse:
 async def send_submit(request: web.Request) -> web.StreamResponse:
     """Send now, through the delivery engine."""
     return await _take_step(request, "sent")
+
+
+@require(Permission.SEND_BROADCASTS)
+async def schedule_submit(request: web.Request) -> web.StreamResponse:
+    """Send later, at the chosen UK time."""
+    return await _take_step(request, "scheduled")
 
 
 @require(Permission.SEND_BROADCASTS)

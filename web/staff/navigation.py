@@ -21,6 +21,9 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("Dashboard", "/dashboard", Permission.VIEW_DASHBOARD),
     NavItem("Broadcasts", "/broadcasts", Permission.COMPOSE_BROADCASTS),
+    NavItem("Problem reports", "/casework/problems", Permission.VIEW_CASEWORK),
+    NavItem("SitRep", "/reports/sitrep", Permission.VIEW_DASHBOARD),
+    NavItem("Exports", "/exports", Permission.EXPORT_PSEUDONYMISED),
     NavItem("Audit log", "/audit", Permission.VIEW_AUDIT_LOG),
     NavItem("Accounts", "/accounts", Permission.MANAGE_ACCOUNTS),
     NavItem("API tokens", "/tokens", Permission.MANAGE_ACCOUNTS),

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.staff import accessibility, accounts, audit_log, broadcasts, dashboard, sign_in
+from web.staff import accessibility, accounts, audit_log, broadcasts, dashboard, problem_reports, sign_in
+from web.staff import reports as reports_pages
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -36,7 +37,15 @@ def add_staff_routes(app: web.Application) -> None:
     router.add_post("/broadcasts/{broadcast_id}/request-approval", broadcasts.request_approval_submit)
     router.add_post("/broadcasts/{broadcast_id}/approve", broadcasts.approve_submit)
     router.add_post("/broadcasts/{broadcast_id}/send", broadcasts.send_submit)
+    router.add_post("/broadcasts/{broadcast_id}/schedule", broadcasts.schedule_submit)
     router.add_post("/broadcasts/{broadcast_id}/cancel", broadcasts.cancel_submit)
     router.add_get("/broadcasts/{broadcast_id}/report", broadcasts.report_page)
+    router.add_get("/casework/problems", problem_reports.problem_reports_page)
+    router.add_get("/casework/problems/{report_id}", problem_reports.problem_report_page)
+    router.add_post("/casework/problems/{report_id}/resolve", problem_reports.resolve_problem_report_submit)
+    router.add_get("/reports/sitrep", reports_pages.sitrep_page)
+    router.add_get("/reports/sitrep.csv", reports_pages.sitrep_csv)
+    router.add_get("/exports", reports_pages.exports_page)
+    router.add_get("/exports/download", reports_pages.export_download)
     router.add_get("/accessibility", accessibility.accessibility_statement)
     router.add_static("/static/", STATIC_DIR, name="static", append_version=False)

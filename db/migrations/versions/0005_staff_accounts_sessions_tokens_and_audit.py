@@ -1,7 +1,7 @@
 """Staff accounts, sessions, API tokens, sign-in failures and the audit trail
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-23 14:26:07.785403
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import db.types
 
 revision: str = '0005'
-down_revision: str | None = '0002'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

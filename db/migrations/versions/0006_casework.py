@@ -1,7 +1,7 @@
 """casework: problems, feedback, complaints, attachments, driver changes, duty alerts
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-23 14:41:41.090029
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import db.types
 
 revision: str = '0006'
-down_revision: str | None = '0002'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
