@@ -1,11 +1,11 @@
 """Delivery benchmarks against the sandbox emulator (run in its own process). They print figures.
 
     python -m benchmarks.delivery a              # 10,000 carers at the 30/s cap, 2% 429s and 1% 5xx
-    python -m benchmarks.delivery b              # the same with the cap lifted, SQLite and PostgreSQL
+    python -m benchmarks.delivery b              # the same with the cap lifted, SQLite and PostgreSQL, 2 worker processes
     python -m benchmarks.delivery c              # a change affecting 1,390 children
     python -m benchmarks.delivery d              # (a) through a plain PTB loop and PTB's AIORateLimiter
     python -m benchmarks.delivery all            # everything, in that order
-Options: --count N (audience size), --backend sqlite|postgresql (a, c, d).
+Options: --count N (audience size), --backend sqlite|postgresql (a, c), --worker-processes N (b; 0 = in-process).
 """
 
 from __future__ import annotations
@@ -177,7 +177,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000, help="audience size for a, b and d")
     parser.add_argument("--children", type=int, default=1_390, help="children affected in c")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
-    parser.add_argument("--worker-processes", type=int, default=0, help="`carerline deliver` processes for b (0: in-process)")
+    parser.add_argument(
+        "--worker-processes", type=int, default=2, help="`carerline deliver` processes for b (0: one worker in-process)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     chosen = ["a", "b", "c", "d"] if args.scenario == "all" else [args.scenario]

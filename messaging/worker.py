@@ -65,7 +65,8 @@ class DeliveryWorker:
         self._loop_task: asyncio.Task[None] | None = None
         self._flush_task: asyncio.Task[None] | None = None
         self._recent_429s: deque[tuple[float, int]] = deque()
-        self._recent_sends: deque[float] = deque()
+        # Enough for a second at the paid-broadcast rate; older entries fall off by themselves.
+        self._recent_sends: deque[float] = deque(maxlen=2048)
         self._paused_until_s = 0.0
         self._last_reap_s = 0.0
         self.sent_count = 0
@@ -275,9 +276,8 @@ class DeliveryWorker:
 
     def _note_429(self, chat_id: int, *, now_s: float, wait_s: float) -> None:
         self._recent_429s.append((now_s, chat_id))
-        for queue in (self._recent_429s,):
-            while queue and queue[0][0] < now_s - _FLOOD_WINDOW_S:
-                queue.popleft()
+        while self._recent_429s and self._recent_429s[0][0] < now_s - _FLOOD_WINDOW_S:
+            self._recent_429s.popleft()
         while self._recent_sends and self._recent_sends[0] < now_s - _FLOOD_WINDOW_S:
             self._recent_sends.popleft()
         chats = {chat for _, chat in self._recent_429s}

@@ -102,8 +102,9 @@ async def fetch_claimable_rows(session: AsyncSession, *, now: datetime, limit: i
             _outbox.c.id, _outbox.c.chat_id, _outbox.c.carer_id, _outbox.c.purpose, _outbox.c.update_kind,
             _outbox.c.text, _outbox.c.reply_markup, _outbox.c.must_send, _outbox.c.is_in_doubt,
             _outbox.c.attempts, _outbox.c.probe_from_message_id, _outbox.c.last_error,
-            _carers.c.consent_given_at, _carers.c.consent_withdrawn_at,
-            _carers.c.muted_update_kinds, _carers.c.unreachable_since, _carers.c.chat_id.label("carer_chat_id"),
+            and_(_carers.c.consent_given_at.is_not(None), _carers.c.consent_withdrawn_at.is_(None)).label("has_consent"),
+            and_(_carers.c.chat_id.is_not(None), _carers.c.unreachable_since.is_(None)).label("is_reachable"),
+            _carers.c.muted_update_kinds,
         )
         .select_from(
             _outbox.outerjoin(_chats, _chats.c.chat_id == _outbox.c.chat_id).outerjoin(
@@ -126,9 +127,9 @@ async def fetch_claimable_rows(session: AsyncSession, *, now: datetime, limit: i
             id=row.id, chat_id=row.chat_id, carer_id=row.carer_id, purpose=row.purpose, update_kind=row.update_kind,
             text=row.text, reply_markup=row.reply_markup, must_send=row.must_send, is_in_doubt=row.is_in_doubt,
             attempts=row.attempts, probe_from_message_id=row.probe_from_message_id, last_error=row.last_error,
-            carer_has_consent=row.consent_given_at is not None and row.consent_withdrawn_at is None,
+            carer_has_consent=bool(row.has_consent),
             carer_muted_kinds=list(row.muted_update_kinds or []),
-            carer_is_reachable=row.carer_chat_id is not None and row.unreachable_since is None,
+            carer_is_reachable=bool(row.is_reachable),
         )
         for row in result.all()
     ]

@@ -39,7 +39,9 @@ async def insert_outbox_rows(session: AsyncSession, *, rows: Sequence[dict[str, 
     if len(inserted) >= _ANALYZE_AFTER_ROWS and _dialect(session) == "postgresql":
         # A broadcast can grow the queue from nothing to thousands of rows at once; fresh statistics
         # keep the claim on its index (claim order, stop at the limit) instead of sorting the whole queue.
-        await session.exec(text("ANALYZE outbox_messages"))
+        known = (await session.exec(text("SELECT reltuples FROM pg_class WHERE relname = 'outbox_messages'"))).one()[0]
+        if known < len(inserted):
+            await session.exec(text("ANALYZE outbox_messages"))
     return inserted
 
 
