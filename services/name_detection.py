@@ -114,6 +114,7 @@ _POSSESSIVE_RE = re.compile(
     rf"(?<![\w'’-])(?P<name>{_NAME})['’]s\s+(?i:mum|mom|dad|mother|father|carer|parent|nan|grandma|grandad"
     r"|driver|escort|pa|wheelchair|teacher|class|taxi|bus|transport|pick-?up|seat|medication|epipen|needs|ehcp)(?![\w])"
 )
+_HELD_WORD_RE = re.compile(r"[\w'’-]+")
 _FOLDS = str.maketrans(
     {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "s", "ı": "i"}
 )
@@ -121,6 +122,8 @@ _FOLDS = str.maketrans(
 
 def fold(text: str) -> str:
     """Strip accents one character for one character, so positions in the result match the input."""
+    if text.isascii():
+        return text
     return "".join(_fold_char(char) for char in text.translate(_FOLDS))
 
 
@@ -175,15 +178,39 @@ def _known_name_spans(folded: str, known_names: Sequence[str]) -> Iterator[tuple
     words = {
         word
         for name in known_names
-        for word in re.findall(r"[\w'’-]+", fold(name))
+        for word in _HELD_WORD_RE.findall(fold(name))
         if len(word) > 1
     }
+    # Plain substring search: every row of an export has different held names, and compiling a
+    # pattern per name cost more than all the other detectors together.
+    lowered = folded.lower()
+    ignore_case = len(lowered) == len(folded)
     for word in sorted(words, key=len, reverse=True):
-        flags = 0 if word.lower() in AMBIGUOUS_FIRST_NAMES else re.IGNORECASE
-        variants = {word, word.capitalize(), word.upper()} if flags == 0 else {word}
-        for variant in variants:
-            pattern = re.compile(rf"(?<![\w]){re.escape(variant)}(?![\w])", flags)
+        if word.lower() in AMBIGUOUS_FIRST_NAMES:
+            for variant in {word, word.capitalize(), word.upper()}:
+                yield from _whole_word_spans(folded, variant)
+        elif ignore_case:
+            yield from _whole_word_spans(lowered, word.lower())
+        else:  # a character whose lower case is longer would shift positions: let re keep them
+            pattern = re.compile(rf"(?<![\w]){re.escape(word)}(?![\w])", re.IGNORECASE)
             yield from (match.span() for match in pattern.finditer(folded))
+
+
+def _whole_word_spans(haystack: str, needle: str) -> Iterator[tuple[int, int]]:
+    """Where `needle` occurs in `haystack` with no word character on either side."""
+    start = haystack.find(needle)
+    while start != -1:
+        end = start + len(needle)
+        if not (start > 0 and _is_word_char(haystack[start - 1])) and not (
+            end < len(haystack) and _is_word_char(haystack[end])
+        ):
+            yield start, end
+        start = haystack.find(needle, start + 1)
+
+
+def _is_word_char(char: str) -> bool:
+    """What `\\w` matches in a str pattern."""
+    return char.isalnum() or char == "_"
 
 
 def _context_spans(folded: str) -> Iterator[tuple[int, int]]:
