@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ class WorkerProcesses:
             CARERLINE_DATABASE_URL=settings.database_url,
             CARERLINE_BOT_TOKEN=TOKEN,
             CARERLINE_BOT_API_URL=settings.api_root,
-            CARERLINE_LOG_LEVEL="WARNING",
+            CARERLINE_LOG_LEVEL="INFO",  # the "delivering" line says a process is ready
         )
         for name, value in delivery.model_dump().items():
             if value is not None:
@@ -113,11 +114,20 @@ class WorkerProcesses:
         self._count = count
         self._processes: list[subprocess.Popen[bytes]] = []
 
-    async def start(self) -> None:
-        """Start the processes and give them a moment to connect."""
-        for _ in range(self._count):
-            self._processes.append(subprocess.Popen([sys.executable, "-m", "carerline", "deliver"], env=self._env))
-        await asyncio.sleep(2.0)
+    async def start(self, *, timeout_s: float = 120.0) -> None:
+        """Start the processes and wait until every one says it is delivering (start-up is not timed)."""
+        ready = [threading.Event() for _ in range(self._count)]
+        for event in ready:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "carerline", "deliver"], env=self._env, stderr=subprocess.PIPE, text=True
+            )
+            self._processes.append(process)
+            threading.Thread(target=_watch_log, args=(process, event), daemon=True).start()
+        deadline = time.monotonic() + timeout_s
+        while not all(event.is_set() for event in ready):
+            if time.monotonic() > deadline or any(process.poll() is not None for process in self._processes):
+                raise RuntimeError("a `carerline deliver` process did not start")
+            await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
         """SIGTERM, then wait."""
@@ -125,6 +135,17 @@ class WorkerProcesses:
             process.terminate()
         for process in self._processes:
             await asyncio.to_thread(process.wait, 30)
+
+
+def _watch_log(process: subprocess.Popen[str], ready: threading.Event) -> None:
+    """Set `ready` at the worker's "delivering" line; pass on warnings and errors; drain the pipe."""
+    assert process.stderr is not None
+    for line in process.stderr:
+        if " INFO " in line:
+            if "delivering;" in line:
+                ready.set()
+            continue
+        sys.stderr.write(line)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from carerline.dependencies import Dependencies
 from bot.handlers import bad_input, consent, linking, menu, my_data, settings
 from bot.handlers import acknowledgements, application_status
 from bot.handlers import feedback, problems, typed_text
+from bot.handlers import surveys
+from bot.handlers import complaints
 from bot.handlers.errors import handle_error
 from bot.handlers.recording import record_incoming_update
 from bot.handlers.turn_start import begin_turn
@@ -67,7 +69,9 @@ def _add_handlers(application: CarerlineApplication) -> None:
     application.add_handler(CommandHandler("application", application_status.show_my_application))
     application.add_handler(CommandHandler("problem", problems.start_problem))
     application.add_handler(CommandHandler("feedback", feedback.start_feedback))
-    application.add_handler(CommandHandler(list(menu.COMING_SOON_KEYS), menu.show_coming_soon))
+    application.add_handler(CommandHandler("complaint", complaints.start_complaint))
+    application.add_handler(CommandHandler("complaints", complaints.my_complaints))
+    application.add_handler(CommandHandler("reports", complaints.my_reports))
     application.add_handler(CommandHandler("settings", settings.show_settings))
     application.add_handler(CommandHandler("mydata", my_data.show_my_data))
     application.add_handler(CommandHandler("help", menu.show_help))
@@ -78,6 +82,7 @@ def _add_handlers(application: CarerlineApplication) -> None:
     application.add_handler(MessageHandler(filters.COMMAND, bad_input.unknown_command))
     application.add_handler(MessageHandler(filters.TEXT, typed_text.receive_text))
     # Last: everything nobody else took (stickers, photos, voice, places...) gets a kind answer.
+    application.add_handler(MessageHandler(_MEDIA, complaints.receive_media))  # files for a complaint; else as below
     application.add_handler(MessageHandler(_MEDIA, bad_input.media))
     application.add_handler(MessageHandler(filters.ALL, bad_input.anything_else))
     application.add_error_handler(handle_error)
@@ -101,12 +106,24 @@ def _button_handlers() -> list[tuple[str, object]]:
         ("^menu:main$", menu.show_menu),
         ("^menu:transport$", menu.show_transport),
         ("^menu:application$", application_status.show_my_application),
-        ("^menu:(complaint|complaints)$", menu.show_coming_soon),
+        ("^menu:complaint$", complaints.start_complaint),
+        (f"^{complaints.MY_COMPLAINTS}$", complaints.my_complaints),
+        (f"^{complaints.MY_REPORTS}$", complaints.my_reports),
+        (complaints.CHILD_PATTERN, complaints.choose_child),
+        (complaints.CATEGORY_PATTERN, complaints.choose_category),
+        (complaints.NEXT_PATTERN, complaints.finish_words),
+        (complaints.SEND_PATTERN, complaints.send),
+        (complaints.ESCALATE_PATTERN, complaints.ask_escalation),
         ("^menu:feedback$", feedback.start_feedback),
         (feedback.TOPIC_PATTERN, feedback.choose_topic),
         (feedback.RATING_PATTERN, feedback.choose_rating),
         (feedback.SKIP_PATTERN, feedback.skip_text),
         (feedback.QUOTE_PATTERN, feedback.answer_quote),
+        (surveys.START_PATTERN, surveys.start_survey),
+        (surveys.RATING_PATTERN, surveys.rate),
+        (surveys.PICK_PATTERN, surveys.pick),
+        (surveys.SKIP_PATTERN, surveys.skip),
+        (surveys.QUOTE_PATTERN, surveys.quote),
         ("^menu:problem$", problems.start_problem),
         (problems.CHILD_PATTERN, problems.choose_child),
         (problems.CATEGORY_PATTERN, problems.choose_category),

@@ -26,6 +26,7 @@ from messaging.engine import DeliveryEngine
 from messaging.runtime_registry import register_services
 from messaging.scheduler import add_standing_jobs, build_scheduler
 from services.broadcast_jobs import add_broadcast_jobs
+from services.survey_jobs import add_survey_jobs
 from web.app import init_web_app
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ class CarerlineService:
         await asyncio.to_thread(self.scheduler.start)
         await asyncio.to_thread(add_standing_jobs, self.scheduler)
         await asyncio.to_thread(add_broadcast_jobs, self.scheduler)
+        await asyncio.to_thread(add_survey_jobs, self.scheduler)
         self._was_started = True
         logger.info("Carerline is running: staff side and health checks on %s", self.http_url)
 

@@ -20,6 +20,10 @@ if [ "$want_tests" = "--tests" ]; then
   command -v npm >/dev/null 2>&1 || need_apt npm
 fi
 
+# The parental-views PDF: WeasyPrint lays text out with the system's Pango and HarfBuzz, in Liberation
+# fonts (metric-compatible with Arial, which the report's stylesheet asks for).
+for package in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation; do need_apt "$package"; done
+
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   echo "==> Installing system packages: ${apt_packages[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -17,8 +17,11 @@ AUDIENCE_KINDS: dict[str, str] = {
     "district": "Families in one district",
     "phase": "Families in one phase of education",
     "open_complaint": "Families with an open complaint",
+    "not_answered_survey": "Families who have not answered a survey",
 }
-KINDS_WITH_VALUE = frozenset({"school", "route", "district", "phase"})
+KINDS_WITH_VALUE = frozenset({"school", "route", "district", "phase", "not_answered_survey"})
+# Kinds whose value is a record id (a school, a survey), checked as a positive 32-bit number.
+ID_KINDS = {"school": "Choose a school from the list", "not_answered_survey": "Choose a survey from the list"}
 MUTE_KIND = "broadcasts"
 
 
@@ -52,9 +55,9 @@ def audience_spec(kind: str, value: Any = None) -> dict[str, Any]:
     text = str(value if value is not None else "").strip()
     if not text:
         raise AudienceError(f"Choose the {kind} the message is for", field=f"audience_{kind}")
-    if kind == "school":
+    if kind in ID_KINDS:
         if not text.isdigit() or not 0 < int(text) < 2**31:
-            raise AudienceError("Choose a school from the list", field="audience_school")
+            raise AudienceError(ID_KINDS[kind], field=f"audience_{kind}")
         return {"kind": kind, "value": int(text)}
     if kind == "phase" and text not in {phase.value for phase in Phase}:
         raise AudienceError("Choose a phase from the list", field="audience_phase")
@@ -69,8 +72,8 @@ def describe_audience(spec: dict[str, Any]) -> str:
     return f"{label}: {spec['value']}" if "value" in spec else label
 
 
-async def resolve_audience(session: AsyncSession, *, spec: dict[str, Any]) -> Audience:
-    """The carers a broadcast would reach now: consenting, reachable by chat, not erased, not muting broadcasts."""
+async def resolve_audience(session: AsyncSession, *, spec: dict[str, Any], mute_kind: str = MUTE_KIND) -> Audience:
+    """The carers a broadcast (or, with mute_kind="surveys", a survey) would reach now: consenting, reachable by chat, not erased, not muting it."""
     checked = audience_spec(spec.get("kind", ""), spec.get("value"))
     rows = await fetch_audience(session, where=AudienceFilter(kind=checked["kind"], value=checked.get("value")))
-    return Audience(rows=[row for row in rows if MUTE_KIND not in (row.carer.muted_update_kinds or [])])
+    return Audience(rows=[row for row in rows if mute_kind not in (row.carer.muted_update_kinds or [])])

@@ -15,6 +15,7 @@ from db.dao.carer_accounts import fetch_carer, fetch_linked_children
 from db.dao.consent import fetch_consent_events
 from db.dao.message_log import fetch_messages_for_chat
 from db.models import Carer, MessageDirection
+from services.carer_records import carer_records
 from services.conversations import Step, move_to, require_step
 from services.erasure import erase_carer
 
@@ -105,6 +106,7 @@ async def export_carer_data(session: AsyncSession, *, carer_id: int, now: dateti
             }
             for message in messages
         ],
+        **await carer_records(session, carer_id=carer_id),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from carerline.settings import ConfigurationError
 from db.dao.casework import mark_duty_alert, save_duty_alert
 from db.dao.problem_reports import fetch_child_with_route
 from db.engine import Database
@@ -134,6 +135,12 @@ async def send_daily_digest() -> None:
         logger.warning("daily casework digest skipped: no running service")
         return
     settings = services.settings
+    try:
+        settings.require_duty_alert_settings()
+    except ConfigurationError as error:
+        # A missing channel is a set-up gap, not a reason to crash the scheduler every weekday morning.
+        logger.warning("daily casework digest skipped: no duty channel is configured (%s)", error)
+        return
     async with duty_notifier_from_settings(settings) as notifier:
         outcomes = await send_casework_digest(
             services.database,

@@ -28,6 +28,9 @@ class Step(StrEnum):
     PROBLEM_CONFIRM = "problem_confirm"  # data: {"child_id": int, "category": str, "details": str | None}
     FEEDBACK_TEXT = "feedback_text"  # data: {"topic": str, "rating": int}
     FEEDBACK_QUOTE = "feedback_quote"  # data: {"topic": str, "rating": int, "text": str}
+    COMPLAINT_DESCRIPTION = "complaint_description"  # data: {"child_id": int | None, "subject": str, "description": str}
+    COMPLAINT_CONFIRM = "complaint_confirm"  # data: as above plus {"files": [{"file_id": str, "name": str | None}]}
+    COMPLAINT_ESCALATION = "complaint_escalation"  # data: {"complaint_id": int}
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.dashboard import count_unreachable_carers
 from db.dao.problem_reports import count_problem_reports_since
+from db.dao.transport_staff import count_unacknowledged_notices
+from services.applications import fetch_overdue_applications
 from services.complaint_queue import count_complaints_due_or_overdue
 from services.permissions import Permission
 
@@ -64,11 +66,17 @@ PANELS: tuple[DashboardPanel, ...] = (
         key="changes_unacknowledged",
         title="Change notices not acknowledged",
         description="Families told about a transport change who have not yet confirmed they have seen it.",
+        link_path="/changes",
+        link_text="See transport changes",
+        link_permission=Permission.VIEW_TRANSPORT,
     ),
     DashboardPanel(
         key="complaints_due",
         title="Complaints due or overdue",
         description="Complaints whose next response is due within 2 working days or is late (Complaint Handling Code).",
+        link_path="/casework/complaints",
+        link_text="See complaints",
+        link_permission=Permission.VIEW_CASEWORK,
     ),
     DashboardPanel(
         key="unreachable_carers",
@@ -79,6 +87,9 @@ PANELS: tuple[DashboardPanel, ...] = (
         key="applications_overdue",
         title="Applications past 20 working days",
         description="Transport applications not yet fulfilled 20 working days after the council received them.",
+        link_path="/applications",
+        link_text="See the applications",
+        link_permission=Permission.RECORD_TRANSPORT_CHANGES,
     ),
 )
 
@@ -120,3 +131,18 @@ register_count_provider("problems_today", _problems_today)
 
 
 register_count_provider("complaints_due", count_complaints_due_or_overdue)
+
+
+async def _changes_unacknowledged(session: AsyncSession, now: datetime) -> int:
+    # Changes over for more than a day no longer need anyone to see them.
+    return await count_unacknowledged_notices(session, effective_since=now - timedelta(days=1))
+
+
+register_count_provider("changes_unacknowledged", _changes_unacknowledged)
+
+
+async def _applications_overdue(session: AsyncSession, now: datetime) -> int:
+    return len(await fetch_overdue_applications(session, today=now.astimezone(UK).date()))
+
+
+register_count_provider("applications_overdue", _applications_overdue)

@@ -17,6 +17,7 @@ from services.complaints import timetable_of
 
 MAX_CASES_SHOWN = 5
 ANSWER_PREVIEW_LENGTH = 300
+MAX_MESSAGE_LENGTH = 3900  # under Telegram's 4096 (counted here with the HTML tags, so on the safe side)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +40,11 @@ async def show_my_complaints(session: AsyncSession, *, carer_id: int, language: 
         if _may_escalate(complaint, today=today):
             assert complaint.id is not None
             can_escalate.append((complaint.id, complaint.reference))
-    blocks.append(text("casework.my.footer", language=language))
-    return MyComplaints(text="\n\n".join(blocks), can_escalate=tuple(can_escalate))
+    footer = text("casework.my.footer", language=language)
+    # One Telegram message holds 4096 characters: leave out the oldest complaints rather than fail.
+    while len(blocks) > 2 and len("\n\n".join([*blocks, footer])) > MAX_MESSAGE_LENGTH:
+        blocks.pop()
+    return MyComplaints(text="\n\n".join([*blocks, footer]), can_escalate=tuple(can_escalate))
 
 
 async def show_my_reports(session: AsyncSession, *, carer_id: int, language: str) -> str:

@@ -14,6 +14,7 @@ from carerline.service import CarerlineService
 from carerline.settings import Settings
 from tests.support.databases import PostgresTemplate, SqliteTemplate
 from tests.support.postgres import TemporaryPostgres, free_port
+from tests.support.staff import SettableClock, StaffWeb, running_staff_web
 
 if TYPE_CHECKING:
     from sandbox.emulator import BotApiEmulator
@@ -89,3 +90,16 @@ async def service(database_url: str, emulator: "BotApiEmulator") -> AsyncIterato
         yield running
     finally:
         await running.stop()
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    """The app's clock; tests move it instead of sleeping."""
+    return SettableClock()
+
+
+@pytest.fixture
+async def staff_web(database_url: str, clock: SettableClock) -> AsyncIterator[StaffWeb]:
+    """The staff pages and API on a free port, over this test's database."""
+    async with running_staff_web(database_url=database_url, clock=clock) as running:
+        yield running

@@ -9,6 +9,7 @@ from bot.guards import with_turn
 from bot.menu import back_to_menu_keyboard, main_menu_keyboard
 from bot.turns import Turn, say, turn_of
 from carerline.i18n import text
+from services.survey_steps import ALL_STEPS as SURVEY_STEPS
 
 # Kinds of message we cannot read, each with its own short explanation.
 MEDIA_KEYS = {
@@ -35,6 +36,11 @@ async def not_understood_text(context: CarerlineContext, turn: Turn) -> None:
 @with_turn
 async def media(update: Update, context: CarerlineContext, turn: Turn) -> None:
     """Stickers, photos, voice, video, files, contacts, places: we only read typed text and buttons."""
+    if turn.has_consent and turn.chat.step in SURVEY_STEPS:
+        from bot.handlers.surveys import ask_again_after_media  # imported here: that module uses this one
+
+        await ask_again_after_media(context, turn)
+        return
     message = update.effective_message
     assert message is not None
     key = next((value for kind, value in MEDIA_KEYS.items() if getattr(message, kind, None)), "bad_input.media")

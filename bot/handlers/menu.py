@@ -15,13 +15,6 @@ from db.types import utc_now
 from services.carer_menu import describe_transport, open_menu
 
 LINK_ANOTHER = "link:another"
-# Entries whose flows come with later issues: each says so plainly, with the number to call meanwhile.
-COMING_SOON_KEYS = {
-    "problem": "menu.coming.problem",
-    "feedback": "menu.coming.feedback",
-    "complaint": "menu.coming.complaint",
-    "complaints": "menu.coming.complaints",
-}
 
 
 async def send_menu(context: CarerlineContext, turn: Turn, *, intro: str | None = None) -> None:
@@ -84,19 +77,6 @@ def _transport_block(row: ChildTransportRow, language: str) -> str:
     return "\n".join(lines)
 
 
-@needs_consent
-async def show_application(update: Update, context: CarerlineContext, turn: Turn) -> None:
-    """My application: a placeholder until the application-status flow lands."""
-    body = text("menu.coming.application", language=turn.language, **council_contact(context))
-    await say(context, turn, body, keyboard=back_to_menu_keyboard(turn.language), kind="coming_soon")
-
-
-@needs_consent
-async def show_coming_soon(update: Update, context: CarerlineContext, turn: Turn) -> None:
-    """Report a problem, feedback, complaints: said plainly that they are coming, with the number to call."""
-    entry = _entry_name(update)
-    body = text(COMING_SOON_KEYS[entry], language=turn.language, **council_contact(context))
-    await say(context, turn, body, keyboard=back_to_menu_keyboard(turn.language), kind="coming_soon")
 
 
 @with_turn
@@ -113,11 +93,3 @@ async def show_help(update: Update, context: CarerlineContext, turn: Turn) -> No
         url=settings.privacy_notice_url,
     )
     await say(context, turn, body, keyboard=back_to_menu_keyboard(turn.language), kind="help")
-
-
-def _entry_name(update: Update) -> str:
-    if update.callback_query is not None and update.callback_query.data:
-        return update.callback_query.data.split(":", 1)[1]
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    return message.text.split()[0].lstrip("/").split("@")[0].lower()

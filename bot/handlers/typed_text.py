@@ -6,8 +6,10 @@ from telegram import Update
 
 from bot.context import CarerlineContext
 from bot.guards import with_turn
-from bot.handlers import feedback, linking, problems
+from bot.handlers import complaints, feedback, linking, problems
+from bot.handlers import surveys
 from bot.turns import Turn
+from services import survey_steps
 from services.conversations import Step
 
 
@@ -19,5 +21,14 @@ async def receive_text(update: Update, context: CarerlineContext, turn: Turn) ->
         return
     if turn.has_consent and turn.chat.step == Step.FEEDBACK_TEXT:
         await feedback.receive_text(update, context, turn)
+        return
+    if turn.has_consent and turn.chat.step in survey_steps.ALL_STEPS:
+        await surveys.receive_text(update, context, turn)
+        return
+    if turn.has_consent and turn.chat.step == Step.COMPLAINT_DESCRIPTION:
+        await complaints.receive_words(update, context, turn)
+        return
+    if turn.has_consent and turn.chat.step == Step.COMPLAINT_ESCALATION:
+        await complaints.receive_reason(update, context, turn)
         return
     await linking.receive_text(update, context)

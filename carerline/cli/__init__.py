@@ -11,6 +11,7 @@ from carerline.cli import codes as codes_commands
 from carerline.cli import applications as applications_commands
 from carerline.cli import changes as changes_commands
 from carerline.cli import db as db_commands
+from carerline.cli import parental_views as parental_views_commands
 from carerline.cli import transport as transport_commands
 from carerline.cli.delivery import deliver
 from carerline.cli.reports import export as export_command
@@ -43,6 +44,7 @@ app.add_typer(applications_commands.app, name="applications")
 app.command(name="deliver")(deliver)
 app.command(name="export")(export_command)
 app.command(name="sitrep")(sitrep_command)
+app.add_typer(parental_views_commands.app, name="report")
 
 
 @app.command()
@@ -54,10 +56,16 @@ def serve() -> None:
 
 
 @app.command(name="seed-demo")
-def seed_demo() -> None:
-    """Fill the database with demo schools, routes, children and linking codes."""
+def seed_demo(
+    year: str | None = typer.Option(None, "--year", help="Instead, generate a realistic academic year (like 2025-26) and the one before, for the parental-views report."),
+    scale: float = typer.Option(1.0, "--scale", min=0.001, max=10.0, help="With --year: size of the year (1.0 = about 3,000 carers)."),
+) -> None:
+    """Fill the database with demo schools, routes, children and linking codes (and with --year, a whole year)."""
     from carerline.demo import seed_demo_data
 
+    if year is not None:
+        parental_views_commands.seed_demo_year(year, scale)
+        return
     settings = load_settings()
     configure_logging(level=settings.log_level)
     demo = asyncio.run(seed_demo_data(database_url=settings.database_url))

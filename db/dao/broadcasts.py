@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.dao.surveys import unanswered_carer_ids
 from db.models.broadcasts import Broadcast, BroadcastStatus
 from db.models.carers import Carer, CarerChildLink
 from db.models.casework import Complaint, ComplaintStatus
@@ -18,7 +19,7 @@ from db.models.transport import Child, Route, School
 
 @dataclass(frozen=True, slots=True)
 class AudienceFilter:
-    """Which carers to reach: `kind` is everyone, school, route, district, phase or open_complaint."""
+    """Which carers to reach: `kind` is everyone, school, route, district, phase, open_complaint or not_answered_survey."""
 
     kind: str
     value: str | int | None = None
@@ -97,6 +98,8 @@ async def fetch_audience(session: AsyncSession, *, where: AudienceFilter) -> lis
             col(Complaint.status) != ComplaintStatus.CLOSED.value, col(Complaint.carer_id).is_not(None)
         )
         statement = statement.where(col(Carer.id).in_(open_complaints))
+    elif where.kind == "not_answered_survey":
+        statement = statement.where(col(Carer.id).in_(unanswered_carer_ids(int(where.value or 0))))
     rows: list[AudienceRow] = []
     seen: set[int] = set()
     for carer, child_name, school_name, route_code in (await session.exec(statement)).all():

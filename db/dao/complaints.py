@@ -150,3 +150,14 @@ async def deidentify_complaints_for_carer(session: AsyncSession, *, carer_id: in
         )
     )
     return len(ids)
+
+
+async def fetch_complaints_with_child(
+    session: AsyncSession, *, statuses: list[str] | None = None, limit: int = 500
+) -> list[tuple[Complaint, Child | None]]:
+    """Complaints (optionally only in some statuses) with their child, newest first."""
+    statement = select(Complaint, Child).outerjoin(Child, col(Child.id) == Complaint.child_id)
+    if statuses is not None:
+        statement = statement.where(col(Complaint.status).in_(statuses))
+    result = await session.exec(statement.order_by(col(Complaint.id).desc()).limit(limit))
+    return list(result.all())

@@ -19,7 +19,9 @@ from db.models.conversations import ChatThrottle, ConversationState
 from db.models.linking import LinkingCode, LinkingCodeUse, LinkingFailure
 from db.models.message_log import MessageDirection, MessageRecord
 from db.models.outbox import ChatDeliveryState, DeliveryRateBucket, OutboxMessage, OutboxState
+from db.models.parental_views import PactCommentary, YouSaidWeDid
 from db.models.scheduler import scheduler_jobs_table
+from db.models.surveys import Survey, SurveyResponse, SurveyStatus
 from db.models.staff import ActorKind, ApiToken, AuditEvent, SignInFailure, StaffRole, StaffSession, StaffUser
 from db.models.transport import Child, Operator, Phase, Route, RouteStop, School
 
@@ -72,4 +74,9 @@ __all__ = [
     "DeliveryRateBucket",
     "OutboxMessage",
     "OutboxState",
+    "PactCommentary",
+    "YouSaidWeDid",
+    "Survey",
+    "SurveyResponse",
+    "SurveyStatus",
 ]

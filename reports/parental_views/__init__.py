@@ -1,1 +1,1 @@
-"""The PACT parental-views section of the annual report (only the publishing rules are built so far)."""
+"""The PACT parental-views section of the annual report: figures, charts and HTML, PDF and DOCX renderings."""

@@ -51,8 +51,8 @@ async def test_every_menu_entry_answers_by_button_and_by_command(
         "application": "",  # its flow belongs to the application-status issue; here: it answers, with a way back
         "problem": visible("casework_bot.problem.choose_category", language=language, child="Sam").split("\n")[0],
         "feedback": visible("casework_bot.feedback.choose_topic", language=language).split("\n")[0],
-        "complaint": visible("menu.coming.complaint", language=language, **COUNCIL),
-        "complaints": visible("menu.coming.complaints", language=language, **COUNCIL),
+        "complaint": visible("complaints_bot.choose_category", language=language).split("\n")[0],
+        "complaints": visible("casework.my.no_complaints", language=language),
         "settings": visible("settings.summary", language=language, language_name="x", quiet="x", updates="x").split("\n")[0],
         "mydata": visible("data.intro", language=language).split("\n")[0],
         "help": visible(

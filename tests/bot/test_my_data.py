@@ -52,7 +52,10 @@ async def test_my_data_shows_what_is_held_and_sends_a_readable_copy(
     assert {"from": "you", "kind": "text", "text": FREE_TEXT} in [
         {key: message[key] for key in ("from", "kind", "text")} for message in exported["messages"]
     ]
-    assert set(exported) == {"about", "created_at", "you", "settings", "children_linked", "consent_history", "messages"}
+    assert set(exported) == {
+        "about", "created_at", "you", "settings", "children_linked", "consent_history", "messages", "feedback",
+        "complaints", "problems_reported", "transport_change_notices", "surveys", "transport_applications",
+    }
 
 
 async def _every_stored_value(database: Database) -> list[tuple[str, str, str]]:

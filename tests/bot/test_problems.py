@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlmodel import select
@@ -17,23 +17,10 @@ from services.linking_codes import IssuedCode
 from services.problem_reports import MAX_DETAILS_LENGTH
 from tests.support.factories import make_child, make_linking_code
 from tests.support.phone import Phone, label, visible
-from tests.support.staff import SettableClock, StaffWeb, start_staff_web
+from tests.support.staff import StaffWeb
 
 IssueCode = Callable[..., Awaitable[tuple[Child, IssuedCode]]]
 DUTY_GROUP = -100_777
-
-
-@pytest.fixture
-async def staff_web(database_url: str) -> AsyncIterator[StaffWeb]:
-    """The staff pages and API over the same database as the bot."""
-    running, runner = await start_staff_web(database_url=database_url, clock=SettableClock())
-    try:
-        yield running
-    finally:
-        for client in running.clients:
-            await client.close()
-        await runner.cleanup()
-        await running.database.dispose()
 
 
 async def linked(emulator: BotApiEmulator, issued: IssuedCode, *, user_id: int, language: str) -> tuple[Phone, SentMessage]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
 from io import BytesIO
 
 import pytest
@@ -15,20 +14,7 @@ from sqlmodel import select
 from db.models.casework import FeedbackItem, FeedbackSource, ProblemReport
 from db.models.staff import AuditEvent, StaffRole
 from tests.support.factories import make_carer, make_child
-from tests.support.staff import SettableClock, StaffWeb, start_staff_web
-
-
-@pytest.fixture
-async def staff_web(database_url: str) -> AsyncIterator[StaffWeb]:
-    """The staff pages and API on a free port, over this test's database."""
-    running, runner = await start_staff_web(database_url=database_url, clock=SettableClock())
-    try:
-        yield running
-    finally:
-        for client in running.clients:
-            await client.close()
-        await runner.cleanup()
-        await running.database.dispose()
+from tests.support.staff import StaffWeb
 
 
 async def _seed(staff_web: StaffWeb) -> str:

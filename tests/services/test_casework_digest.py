@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from telegram import Bot
 
 from carerline.dependencies import Dependencies
@@ -110,3 +111,18 @@ async def test_the_scheduled_job_sends_the_digest_from_the_running_services(
     await wait_for_condition(lambda: len(smtp_server.messages) == 1, description="the job's digest email")
     body = smtp_server.messages[0].get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     assert "Nothing is overdue or due soon" in body
+
+
+async def test_the_scheduled_job_skips_with_a_warning_when_no_duty_channel_is_configured(
+    database: Database, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(_env_file=None, database_url=database_url, bot_token=TEST_TOKEN)  # type: ignore[call-arg]
+    register_services(Dependencies(settings=settings, database=database, metrics=Metrics()))
+    try:
+        with caplog.at_level("WARNING", logger="services.casework_digest"):
+            await send_daily_digest()
+    finally:
+        register_services(None)
+    assert "daily casework digest skipped: no duty channel is configured" in caplog.text
+    async with database.transaction() as session:
+        assert (await session.exec(select(DutyAlertRecord))).all() == []

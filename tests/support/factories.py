@@ -159,3 +159,22 @@ async def make_transport_change(
     }
     values.update(fields)
     return await record_change(session, request=ChangeRequest(**values), now=now, council_phone=council_phone)  # type: ignore[arg-type]
+
+
+async def make_sample_transport(session: AsyncSession, *, now: datetime | None = None) -> None:
+    """The README's sample export and changes imported, and application HTST-1 (for API runs that need records)."""
+    from pathlib import Path
+
+    from services.applications import CouncilContact, record_application
+    from services.change_import import import_changes
+    from services.transport_import import import_transport_data
+
+    now = now or utc_now()
+    samples = Path(__file__).resolve().parents[2] / "docs" / "samples"
+    report = await import_transport_data(session, data=(samples / "transport_export.csv").read_bytes(), now=now)
+    assert report.is_ok, report.errors
+    await import_changes(session, data=(samples / "transport_changes.csv").read_bytes(), recorded_by="tests", now=now, council_phone="03000 41 00 00")
+    await record_application(
+        session, reference="HTST-1", council_reference="KCC-100001", received_on=now.date(), recorded_by="tests", now=now,
+        contact=CouncilContact(phone="03000 41 00 00", hours="8:30am to 5pm"),
+    )

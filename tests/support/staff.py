@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -176,3 +178,18 @@ async def start_staff_web(
     return StaffWeb(
         url=f"http://127.0.0.1:{port}", database=database, clock=clock, settings=settings, app=app
     ), runner
+
+
+@contextlib.asynccontextmanager
+async def running_staff_web(
+    *, database_url: str, clock: SettableClock, **setting_overrides: Any
+) -> AsyncIterator[StaffWeb]:
+    """The staff pages and API served on a free port for the length of the block, then closed."""
+    running, runner = await start_staff_web(database_url=database_url, clock=clock, **setting_overrides)
+    try:
+        yield running
+    finally:
+        for client in running.clients:
+            await client.close()
+        await runner.cleanup()
+        await running.database.dispose()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -16,10 +18,14 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from db.models.broadcasts import Broadcast
+from db.models.surveys import Survey
 from db.models.casework import ProblemReport
+from db.models.casework import FeedbackItem, FeedbackSource, QuoteStatus
 from db.models.staff import StaffRole
 from services.permissions import ROLE_PERMISSIONS
+from tests.support.factories import make_sample_transport
 from tests.support.staff import StaffWeb
+from tests.web.test_complaints import seed_complaints
 from web.api.registry import OPERATIONS
 
 MAX_EXAMPLES = 20
@@ -107,6 +113,7 @@ def exercise(
     return run
 
 
+@pytest.mark.timeout(600)  # every operation, positive and negative: minutes on a busy 2-core machine
 async def test_no_operation_answers_5xx_and_every_answer_matches_the_document(
     staff_web: StaffWeb,
 ) -> None:
@@ -115,6 +122,11 @@ async def test_no_operation_answers_5xx_and_every_answer_matches_the_document(
         for number in range(1, 6):
             session.add(ProblemReport(reference=f"PR-2026-{number:05d}", category="running_late", reported_at=staff_web.clock()))
             session.add(Broadcast(title=f"Draft {number}", template_text="Hello", audience={"kind": "everyone"}, created_by_staff_id=999))
+            session.add(Survey(title=f"Survey {number}", intro="Hi", rating_question="How?", audience={"kind": "everyone"}, closes_at=staff_web.clock() + timedelta(days=7), remind_at=staff_web.clock() + timedelta(days=5)))
+        await make_sample_transport(session, now=staff_web.clock())  # routes, children, changes and HTST-1
+        photo = await seed_complaints(session, now=staff_web.clock(), attachments_dir=staff_web.settings.attachments_dir)
+        session.add(FeedbackItem(source=FeedbackSource.SURVEY, topic="journey", rating=5, text="A kind driver",  # a quote to curate
+                                 consent_to_quote=True, quote_status=QuoteStatus.PROPOSED))
     admin_token = await staff_web.add_token(StaffRole.ADMIN)
     client = staff_web.client()
     async with client.http.get(
@@ -127,9 +139,12 @@ async def test_no_operation_answers_5xx_and_every_answer_matches_the_document(
             staff_web.add_token(role, name=f"fuzz {role.value}"), loop
         ).result(timeout=30)
 
-    seen = await asyncio.to_thread(
-        fuzz_every_operation, document, base_url=staff_web.url, new_token=new_token
-    )
+    try:
+        seen = await asyncio.to_thread(
+            fuzz_every_operation, document, base_url=staff_web.url, new_token=new_token
+        )
+    finally:
+        photo.unlink(missing_ok=True)
     assert set(seen) == {operation.operation_id for operation in OPERATIONS}
     for operation_id, statuses in seen.items():
         assert sum(statuses.values()) > 0, operation_id

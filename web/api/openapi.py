@@ -135,12 +135,36 @@ def _operation(
             "required": True,
             "content": {"application/json": {"schema": schema_of[(operation.body, "validation")]}},
         }
+    if operation.accepts_csv_file:
+        document["requestBody"] = _csv_file_body(operation.csv_example)
     return document
+
+
+def _csv_file_body(example: str) -> dict[str, Any]:
+    """A CSV upload: the file as the whole body, or as the "file" part of a form (as a browser sends it)."""
+    as_text: dict[str, Any] = {"schema": {"type": "string"}}
+    if example:
+        as_text["example"] = example
+    return {
+        "required": True,
+        "content": {
+            "text/csv": as_text,
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
 
 
 def _responses(operation: ApiOperation, schema_of: dict[Any, Any]) -> dict[str, Any]:
     success: dict[str, Any] = {"description": HTTPStatus(operation.status).phrase}
-    if operation.response is not None:
+    if operation.produces_csv:
+        success["content"] = {"text/csv": {"schema": {"type": "string"}}}
+    elif operation.response is not None:
         success["content"] = {
             "application/json": {"schema": schema_of[(operation.response, "serialization")]}
         }

@@ -92,7 +92,11 @@ class ApiCall:
         return self.request.app[DATABASE]
 
 
-Handler = Callable[[ApiCall], Awaitable[BaseModel | None]]
+# A handler may answer a file itself (a CSV download) by returning the response.
+Handler = Callable[[ApiCall], Awaitable[BaseModel | web.StreamResponse | None]]
+# Operations that take a file: the raw body as text/csv, or the "file" part of a multipart form.
+CSV_FILE_TYPES = ("text/csv", "multipart/form-data")
+FILE_FIELD = "file"
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,9 @@ class ApiOperation:
     status: int = 200
     errors: tuple[int, ...] = field(default=())
     description: str = ""
+    accepts_csv_file: bool = False
+    produces_csv: bool = False
+    csv_example: str = ""
 
     @property
     def full_path(self) -> str:
@@ -129,6 +136,8 @@ class ApiOperation:
             statuses.add(404)
         if self.body:
             statuses.update({413, 415})
+        if self.accepts_csv_file:
+            statuses.update({413, 415, 422})
         return tuple(sorted(statuses))
 
 
@@ -149,8 +158,15 @@ def api_operation(
     status: int = 200,
     errors: tuple[int, ...] = (),
     description: str = "",
+    accepts_csv_file: bool = False,
+    produces_csv: bool = False,
+    csv_example: str = "",
 ) -> Callable[[Handler], Handler]:
-    """Register an API operation; `permission=None` means any signed-in caller or token."""
+    """Register an API operation; `permission=None` means any signed-in caller or token.
+
+    `accepts_csv_file`: the body is a CSV file (call.body holds its bytes); `produces_csv`: the
+    handler returns its own text/csv response; `csv_example` is a file the document shows.
+    """
 
     def register(handler: Handler) -> Handler:
         OPERATIONS.append(
@@ -169,6 +185,9 @@ def api_operation(
                 status=status,
                 errors=errors,
                 description=description or (handler.__doc__ or "").strip(),
+                accepts_csv_file=accepts_csv_file,
+                produces_csv=produces_csv,
+                csv_example=csv_example,
             )
         )
         return handler
@@ -207,6 +226,28 @@ async def _read_json_body(request: web.Request) -> Any:
         ) from None
 
 
+async def _read_csv_file(request: web.Request) -> bytes:
+    """The uploaded file's bytes: the whole text/csv body, or the multipart form's "file" part."""
+    if request.content_type == "text/csv":
+        return await request.read()
+    if request.content_type != "multipart/form-data":
+        raise _Refusal(api_error(415, "Send the file as text/csv, or as multipart/form-data with a part named file"))
+    try:
+        form = await request.post()
+    except web.HTTPException:
+        raise
+    except Exception:  # noqa: BLE001 - a malformed form is the sender's mistake, whatever the parser raised
+        form = None
+    upload = form.get(FILE_FIELD) if form is not None else None
+    if isinstance(upload, web.FileField):
+        return upload.file.read()
+    if isinstance(upload, str):
+        return upload.encode()
+    raise _Refusal(
+        api_error(422, "Attach the CSV file", fields=[{"location": "body", "field": FILE_FIELD, "message": "Missing file"}])
+    )
+
+
 class _Refusal(Exception):
     def __init__(self, response: web.Response) -> None:
         super().__init__(response.status)
@@ -225,6 +266,8 @@ def make_view(operation: ApiOperation) -> Callable[[web.Request], Awaitable[web.
             result = await operation.handler(call)
         except ApiProblem as problem:
             return api_error(problem.status, problem.message, fields=problem.fields)
+        if isinstance(result, web.StreamResponse):
+            return result
         if result is None:
             return web.Response(status=204 if operation.status == 204 else operation.status)
         return web.json_response(result.model_dump(mode="json"), status=operation.status)
@@ -259,6 +302,8 @@ async def _build_call(request: web.Request, operation: ApiOperation) -> ApiCall:
                     )
                 )
             body = operation.body.model_validate(payload)
+        elif operation.accepts_csv_file:
+            body = await _read_csv_file(request)
     except ValidationError as error:
         raise _Refusal(
             api_error(

@@ -17,7 +17,13 @@ API_MODULES = (
     "web.api.audit",
     "web.api.accounts",
     "web.api.broadcasts",
+    "web.api.surveys",
     "web.api.casework",
+    "web.api.reports",
+    "web.api.complaints",
+    "web.api.transport",
+    "web.api.transport_changes",
+    "web.api.applications",
 )
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict)
 

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from db.dao.broadcasts import fetch_audience_choices
 from db.models.broadcasts import BroadcastStatus
+from db.models.surveys import SurveyStatus
 from db.models.transport import Phase
 from services.audiences import AUDIENCE_KINDS, describe_audience
 from services.broadcast_rendering import PLACEHOLDERS
@@ -27,13 +28,17 @@ from services.broadcasts import (
     send_broadcast,
 )
 from services.permissions import Permission
+from services.surveys import list_surveys
 from web.auth.access import require
 from web.auth.keys import CLOCK
 from web.auth.principal import origin_of, require_principal
 from web.keys import DATABASE, SETTINGS
 from web.staff.rendering import render_page
 
-FORM_FIELDS = ("title", "template_text", "audience_kind", "audience_school", "audience_route", "audience_district", "audience_phase")
+FORM_FIELDS = (
+    "title", "template_text", "audience_kind", "audience_school", "audience_route", "audience_district", "audience_phase",
+    "audience_not_answered_survey",
+)
 NOTICES = {
     "requested": "Sent for approval: someone else must approve it before it can go",
     "approved": "Approved: it can now be sent",
@@ -61,6 +66,7 @@ def _broadcast_id(request: web.Request) -> int:
 async def _picker_context(request: web.Request) -> dict[str, object]:
     async with request.app[DATABASE].transaction() as session:
         schools, routes, districts = await fetch_audience_choices(session)
+        surveys = await list_surveys(session, statuses=[SurveyStatus.SENT.value, SurveyStatus.CLOSED.value])
     blank = [("", "Choose")]
     return {
         "kind_options": list(AUDIENCE_KINDS.items()),
@@ -69,6 +75,7 @@ async def _picker_context(request: web.Request) -> dict[str, object]:
         "district_options": blank + [(district, district) for district in districts],
         "phase_options": blank + [(phase.value, phase.value.replace("_", " ").capitalize()) for phase in Phase],
         "placeholders": PLACEHOLDERS,
+        "survey_options": blank + [(str(survey.id), survey.title) for survey in surveys],
     }
 
 

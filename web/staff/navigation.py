@@ -20,10 +20,18 @@ class NavItem:
 # Order matters: this is the order people see.
 NAVIGATION: list[NavItem] = [
     NavItem("Dashboard", "/dashboard", Permission.VIEW_DASHBOARD),
+    NavItem("Transport", "/transport", Permission.VIEW_TRANSPORT),
+    NavItem("Changes", "/changes", Permission.VIEW_TRANSPORT),
+    NavItem("Call list", "/call-list", Permission.RECORD_TRANSPORT_CHANGES),
+    NavItem("Codes", "/codes", Permission.ISSUE_LINKING_CODES),
+    NavItem("Applications", "/applications", Permission.RECORD_TRANSPORT_CHANGES),
     NavItem("Broadcasts", "/broadcasts", Permission.COMPOSE_BROADCASTS),
+    NavItem("Surveys", "/surveys", Permission.MANAGE_SURVEYS),
     NavItem("Problem reports", "/casework/problems", Permission.VIEW_CASEWORK),
+    NavItem("Complaints", "/casework/complaints", Permission.VIEW_CASEWORK),
     NavItem("SitRep", "/reports/sitrep", Permission.VIEW_DASHBOARD),
     NavItem("Exports", "/exports", Permission.EXPORT_PSEUDONYMISED),
+    NavItem("Parental views", "/parental-views", Permission.VIEW_FEEDBACK_FIGURES),
     NavItem("Audit log", "/audit", Permission.VIEW_AUDIT_LOG),
     NavItem("Accounts", "/accounts", Permission.MANAGE_ACCOUNTS),
     NavItem("API tokens", "/tokens", Permission.MANAGE_ACCOUNTS),

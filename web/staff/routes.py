@@ -8,6 +8,12 @@ from aiohttp import web
 
 from web.staff import accessibility, accounts, audit_log, broadcasts, dashboard, problem_reports, sign_in
 from web.staff import reports as reports_pages
+from web.staff import changes as change_pages
+from web.staff import codes as code_pages
+from web.staff import transport as transport_pages
+from web.staff.parental_views import add_parental_views_routes
+from web.staff import surveys as survey_pages
+from web.staff import complaints as complaint_pages
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -43,9 +49,40 @@ def add_staff_routes(app: web.Application) -> None:
     router.add_get("/casework/problems", problem_reports.problem_reports_page)
     router.add_get("/casework/problems/{report_id}", problem_reports.problem_report_page)
     router.add_post("/casework/problems/{report_id}/resolve", problem_reports.resolve_problem_report_submit)
+    router.add_get("/casework/complaints", complaint_pages.complaints_page)
+    router.add_get("/casework/complaints/{complaint_id}", complaint_pages.complaint_page)
+    router.add_post("/casework/complaints/{complaint_id}/acknowledge", complaint_pages.acknowledge_submit)
+    router.add_post("/casework/complaints/{complaint_id}/extend", complaint_pages.extend_submit)
+    router.add_post("/casework/complaints/{complaint_id}/respond", complaint_pages.respond_submit)
+    router.add_post("/casework/complaints/{complaint_id}/close", complaint_pages.close_submit)
+    router.add_get("/casework/complaints/{complaint_id}/attachments/{attachment_id}/download", complaint_pages.attachment_download)
     router.add_get("/reports/sitrep", reports_pages.sitrep_page)
     router.add_get("/reports/sitrep.csv", reports_pages.sitrep_csv)
     router.add_get("/exports", reports_pages.exports_page)
     router.add_get("/exports/download", reports_pages.export_download)
+    router.add_get("/surveys", survey_pages.surveys_page)
+    router.add_get("/surveys/new", survey_pages.new_survey_page)
+    router.add_post("/surveys/new", survey_pages.new_survey_submit)
+    router.add_get("/surveys/{survey_id}", survey_pages.survey_page)
+    router.add_post("/surveys/{survey_id}/send", survey_pages.send_submit)
+    router.add_post("/surveys/{survey_id}/close", survey_pages.close_submit)
+    router.add_get("/surveys/{survey_id}/results", survey_pages.results_page)
+    add_parental_views_routes(app)
+    router.add_get("/transport", transport_pages.transport_page)
+    router.add_get("/transport/import", transport_pages.import_page)
+    router.add_post("/transport/import", transport_pages.import_submit)
+    router.add_get("/transport/routes/{route_id}", transport_pages.route_page)
+    router.add_get("/changes", change_pages.changes_page)
+    router.add_get("/changes/new", change_pages.new_change_page)
+    router.add_post("/changes/new", change_pages.new_change_submit)
+    router.add_get("/changes/import", change_pages.import_changes_page)
+    router.add_post("/changes/import", change_pages.import_changes_submit)
+    router.add_get("/changes/{change_id}", change_pages.change_page)
+    router.add_get("/call-list", change_pages.call_list_page)
+    router.add_get("/call-list/download", change_pages.call_list_download)
+    router.add_get("/codes", code_pages.codes_page)
+    router.add_post("/codes/child", code_pages.issue_child_code_submit)
+    router.add_post("/codes/download", code_pages.issue_batch_download)
+    router.add_get("/applications", code_pages.overdue_applications_page)
     router.add_get("/accessibility", accessibility.accessibility_statement)
     router.add_static("/static/", STATIC_DIR, name="static", append_version=False)

@@ -1,4 +1,4 @@
-"""complaint casework (placeholder: the helper that owns this revision fills it in, or it stays empty)
+"""complaint casework: no schema change (the bot, staff pages and API use the casework tables as they are)
 
 Revision ID: 0010
 Revises: 0009

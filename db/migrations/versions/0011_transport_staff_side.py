@@ -1,4 +1,4 @@
-"""transport staff side (placeholder: the helper that owns this revision fills it in, or it stays empty)
+"""transport staff side: no schema change (its pages and API read and write the tables of 0002-0005)
 
 Revision ID: 0011
 Revises: 0010

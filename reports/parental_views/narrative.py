@@ -1,0 +1,92 @@
+"""The words in the parental-views section: curated quotes, "You said, we did", PACT's commentary, the method note."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.dao.parental_views import fetch_commentary, fetch_you_said_rows
+from db.models.casework import QuoteStatus
+from reports.parental_views.model import QuoteGroup, Section, Table
+from reports.parental_views.periods import AcademicYear
+from reports.parental_views.publishing import SUPPRESSION_THRESHOLD
+from services.feedback import quote_candidates
+from services.redaction import redact
+
+QUOTES_PER_THEME = 3
+MAX_QUOTE_LENGTH = 280
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_QUOTE_LENGTH else text[: MAX_QUOTE_LENGTH - 1].rstrip() + "…"
+
+
+async def quotes_section(
+    session: AsyncSession, *, year: AcademicYear, theme_order: Sequence[str], label_of: Callable[[str], str]
+) -> Section:
+    """Approved quotes (consented, curated, redacted) given in the year, under the most-mentioned theme each carries."""
+    period = year.period
+    rank = {key: index for index, key in enumerate(theme_order)}
+    groups: dict[str, list[str]] = {}
+    for candidate in await quote_candidates(session, status=QuoteStatus.APPROVED):
+        if not period.starts_at <= candidate.created_at < period.ends_at:
+            continue
+        theme = min(candidate.themes or ("other",), key=lambda key: (rank.get(key, len(rank)), key))
+        quotes, quote = groups.setdefault(theme, []), _short(candidate.redacted_text)
+        if len(quotes) < QUOTES_PER_THEME and quote not in quotes:
+            quotes.append(quote)
+    ordered = sorted(groups, key=lambda key: (rank.get(key, len(rank)), key))
+    return Section(
+        key="quotes", title="In families' own words",
+        paragraphs=("Families chose to let Kent PACT quote them anonymously. A PACT coordinator chose each quote, and "
+                    "names, contact details, addresses and reference numbers have been removed.",)
+        if ordered else ("No quotes were approved for this year.",),
+        quote_groups=tuple(QuoteGroup(label_of(key), tuple(groups[key])) for key in ordered),
+    )
+
+
+async def you_said_section(session: AsyncSession, *, year: AcademicYear) -> Section:
+    """The coordinators' "You said, we did" table."""
+    rows = await fetch_you_said_rows(session, academic_year=year.label)
+    if not rows:
+        return Section(key="you_said", title="You said, we did", paragraphs=("Kent PACT has not written this table yet.",))
+    table = Table("You said, we did", ("You said", "We did"), tuple((redact(row.you_said), redact(row.we_did)) for row in rows))
+    return Section(key="you_said", title="You said, we did", tables=(table,))
+
+
+async def commentary_section(session: AsyncSession, *, year: AcademicYear) -> Section:
+    """Kent PACT's commentary, one paragraph per block of text."""
+    commentary = await fetch_commentary(session, academic_year=year.label)
+    if commentary is None or not commentary.text.strip():
+        paragraphs: tuple[str, ...] = ("Kent PACT has not written its commentary yet.",)
+    else:
+        paragraphs = tuple(redact(" ".join(block.split())) for block in commentary.text.split("\n\n") if block.strip())
+    return Section(key="commentary", title="Kent PACT's commentary", paragraphs=paragraphs)
+
+
+def method_section(year: AcademicYear) -> Section:
+    """Sources, period and definitions, so a reader can check any figure."""
+    terms = "; ".join(f"{term.label}: {term.period.starts_at:%d %B %Y} to {term.period.ends_at:%d %B %Y} (exclusive)" for term in year.terms)
+    return Section(
+        key="method", title="Method",
+        paragraphs=(
+            "Sources: Carerline's own records: carers linked to children, every message sent through its outbox, "
+            "change notices and their acknowledgements, feedback and survey answers, complaints and their timelines, "
+            "and problems reported on the day.",
+            f"Period: the academic year {year.label}, 1 September {year.first_calendar_year} to 31 August "
+            f"{year.first_calendar_year + 1}, in UTC. Terms are whole months: {terms}. Comparisons are with the same "
+            f"period of {year.previous.label}.",
+            f"Small numbers: any count under {SUPPRESSION_THRESHOLD}, zero included, is shown as \"fewer than "
+            f"{SUPPRESSION_THRESHOLD}\", and a percentage is shown only with its count and only when the count and "
+            "its base are both at least 5, so no family can be picked out.",
+            "Families: a family is a carer on Carerline; records of carers who asked to be erased count as one family each. "
+            "District: the child's district as the council holds it.",
+            "Satisfied: a rating of 4 or 5 out of 5. Themes: tagged automatically from a documented taxonomy. "
+            "Notice before a change: from the moment Carerline queued the notices to the moment the change took effect. "
+            "Within the Code's timescales: acknowledged and answered by the Complaint Handling Code's dates, working days "
+            "excluding weekends and England and Wales bank holidays. Resolved: an officer recorded the problem as resolved; "
+            "the \"9 in 10\" time is the 90th percentile (nearest rank).",
+        ),
+    )
