@@ -4,8 +4,9 @@
 sandbox: install
 	.venv/bin/carerline sandbox
 
+# One pytest worker per core (at most 4); each worker starts its own PostgreSQL server.
 test: install-tests
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -n auto --maxprocesses=4
 
 install:
 	./scripts/install.sh

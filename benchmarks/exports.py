@@ -44,21 +44,21 @@ async def _seed(database: Database, *, rows: int) -> None:
     rng = random.Random(2026)
     now = utc_now()
     async with database.transaction() as session:
-        await session.execute(insert(School).values(id=1, code="SCH1", name="Oakwood School", district="Maidstone"))
-        await session.execute(insert(Operator).values(id=1, code="OP1", name="Garden Cars"))
-        await session.execute(insert(Route).values(id=1, code="R0001", operator_id=1, school_id=1,
+        await session.exec(insert(School).values(id=1, code="SCH1", name="Oakwood School", district="Maidstone"))
+        await session.exec(insert(Operator).values(id=1, code="OP1", name="Garden Cars"))
+        await session.exec(insert(Route).values(id=1, code="R0001", operator_id=1, school_id=1,
                                                 vehicle_type="Minibus", district="Maidstone", is_suspended=False, updated_at=now))
-        await session.execute(insert(Child), [
+        await session.exec(insert(Child), params=[
             {"id": n, "council_reference": f"KCC-{n:06d}", "display_name": FIRST_NAMES[n % 8], "school_id": 1,
              "route_id": 1, "district": "Maidstone", "phase": "primary", "is_active": True, "updated_at": now}
             for n in range(1, FAMILIES + 1)
         ])
-        await session.execute(insert(Carer), [
+        await session.exec(insert(Carer), params=[
             {"id": n, "chat_id": 5_000_000 + n, "pseudonym": new_pseudonym(), "first_name": FIRST_NAMES[(n + 3) % 8],
              "language": "en", "muted_update_kinds": [], "created_at": now}
             for n in range(1, FAMILIES + 1)
         ])
-        await session.execute(insert(CarerChildLink), [
+        await session.exec(insert(CarerChildLink), params=[
             {"carer_id": n, "child_id": n, "linked_at": now} for n in range(1, FAMILIES + 1)
         ])
     for start in range(0, rows, INSERT_CHUNK):
@@ -73,7 +73,7 @@ async def _seed(database: Database, *, rows: int) -> None:
                 "created_at": now - timedelta(minutes=n),
             })
         async with database.transaction() as session:
-            await session.execute(insert(FeedbackItem), batch)
+            await session.exec(insert(FeedbackItem), params=batch)
 
 
 async def _export(database: Database, export_format: ExportFormat, folder: Path) -> int:

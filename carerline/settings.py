@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from carerline.errors import ConfigurationError
+
 ENV_PREFIX = "CARERLINE_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/carerline.db"
 # Telegram: secret_token is 1-256 characters of A-Z a-z 0-9 _ -
@@ -25,10 +27,6 @@ _ASYNC_DRIVERS = {
     "postgresql+asyncpg": "postgresql+asyncpg",
     "postgresql+psycopg": "postgresql+asyncpg",
 }
-
-
-class ConfigurationError(Exception):
-    """A setting is missing or wrong; the message names the variable."""
 
 
 def normalise_database_url(raw: str) -> str:

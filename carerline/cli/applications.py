@@ -9,26 +9,17 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from carerline.settings import Settings, load_settings
-from carerline.startup import probe_database_url
-from db.engine import Database
-from db.models import ApplicationStage
-from db.types import utc_now
-from messaging.quiet_hours import UK
-from services.applications import (
-    ApplicationError,
-    CouncilContact,
-    OverdueApplication,
-    StageChangeResult,
-    change_stage,
-    fetch_overdue_applications,
-    record_application,
-)
+from db.enums import ApplicationStage
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from carerline.settings import Settings
+    from services.applications import CouncilContact, OverdueApplication, StageChangeResult
 
 app = typer.Typer(help="Home-to-school transport applications: stages, and the four-week promise.", no_args_is_help=True)
 T = TypeVar("T")
@@ -36,6 +27,8 @@ OVERDUE_COLUMNS = ("reference", "council_reference", "child_name", "stage", "rec
 
 
 def _contact(settings: Settings) -> CouncilContact:
+    from services.applications import CouncilContact
+
     return CouncilContact(phone=settings.council_transport_phone, hours=settings.council_transport_hours)
 
 
@@ -47,6 +40,11 @@ def record(
     officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
 ) -> None:
     """Record a new application (stage: received); linked carers are told."""
+    from carerline.settings import load_settings
+    from carerline.startup import probe_database_url
+    from db.types import utc_now
+    from services.applications import record_application
+
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
 
@@ -69,6 +67,11 @@ def stage(
     officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
 ) -> None:
     """Move an application to a new stage; linked carers are told."""
+    from carerline.settings import load_settings
+    from carerline.startup import probe_database_url
+    from db.types import utc_now
+    from services.applications import change_stage
+
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
 
@@ -88,6 +91,12 @@ def stage(
 @app.command()
 def overdue(csv_out: Path | None = typer.Option(None, "--csv", dir_okay=False, help="Write the list to this CSV file.")) -> None:
     """Applications past 20 working days without transport arranged."""
+    from carerline.settings import load_settings
+    from carerline.startup import probe_database_url
+    from db.types import utc_now
+    from messaging.quiet_hours import UK
+    from services.applications import fetch_overdue_applications
+
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
     today = utc_now().astimezone(UK).date()
@@ -104,6 +113,9 @@ def overdue(csv_out: Path | None = typer.Option(None, "--csv", dir_okay=False, h
 
 
 def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from db.engine import Database
+    from services.applications import ApplicationError
+
     async def go() -> T:
         database = Database(settings.database_url)
         try:

@@ -7,17 +7,16 @@ import getpass
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from carerline.settings import Settings, load_settings
-from carerline.startup import probe_database_url
-from db.engine import Database
-from db.models import ChangeKind
-from db.types import utc_now
-from services.change_followups import CallListRow, build_call_list, write_call_list_csv
-from services.change_import import ChangeImportError, import_changes, parse_changes_csv
-from services.transport_changes import ChangeError, ChangeRequest, RecordedChange, record_change
+from db.enums import ChangeKind
+
+if TYPE_CHECKING:
+    from carerline.settings import Settings
+    from services.change_followups import CallListRow
+    from services.transport_changes import ChangeRequest, RecordedChange
 
 app = typer.Typer(help="Transport changes: tell every affected family, and know who has not seen it.", no_args_is_help=True)
 
@@ -45,6 +44,10 @@ def record(
     officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
 ) -> None:
     """Record one change and queue a personal notice for every linked carer."""
+    from carerline.settings import load_settings
+    from carerline.startup import probe_database_url
+    from services.transport_changes import ChangeError, ChangeRequest
+
     settings = load_settings()
     request = ChangeRequest(
         kind=kind, effective_from=effective.date(), recorded_by=_officer(officer), route_code=route, operator_code=operator,
@@ -62,6 +65,10 @@ def record(
 
 
 async def _record(settings: Settings, request: ChangeRequest) -> RecordedChange:
+    from db.engine import Database
+    from db.types import utc_now
+    from services.transport_changes import record_change
+
     database = Database(settings.database_url)
     try:
         async with database.transaction() as session:
@@ -92,6 +99,10 @@ def import_file(
     officer: str | None = typer.Option(None, help="Who records them (default: your login name)."),
 ) -> None:
     """Record every change in a CSV file; with any bad row nothing is recorded."""
+    from carerline.settings import load_settings
+    from carerline.startup import probe_database_url
+    from services.change_import import ChangeImportError, parse_changes_csv
+
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
     data = file.read_bytes()
@@ -109,6 +120,10 @@ def import_file(
 
 
 async def _import(settings: Settings, *, data: bytes, officer: str, rows: int) -> list[RecordedChange]:
+    from db.engine import Database
+    from db.types import utc_now
+    from services.change_import import import_changes
+
     database = Database(settings.database_url)
     try:
         with typer.progressbar(length=max(rows, 1), label="Recording") as progress:
@@ -126,6 +141,10 @@ def call_list(
     csv_out: Path | None = typer.Option(None, "--csv", dir_okay=False, help="Write the list to this CSV file."),
 ) -> None:
     """Families to telephone: not acknowledged 24 hours before a change, or not reachable on Telegram."""
+    from carerline.settings import load_settings
+    from carerline.startup import probe_database_url
+    from services.change_followups import write_call_list_csv
+
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
     rows = asyncio.run(_call_list(settings))
@@ -138,6 +157,10 @@ def call_list(
 
 
 async def _call_list(settings: Settings) -> list[CallListRow]:
+    from db.engine import Database
+    from db.types import utc_now
+    from services.change_followups import build_call_list
+
     database = Database(settings.database_url)
     try:
         async with database.transaction() as session:

@@ -6,16 +6,15 @@ import asyncio
 
 import typer
 
-from carerline.settings import load_settings
-from carerline.startup import probe_database_url
-from db.migrate import current_revision, upgrade_database
-
 app = typer.Typer(help="Create or change the database schema (Alembic migrations).", no_args_is_help=True)
 
 
 @app.command()
 def upgrade(revision: str = typer.Argument("head", help="Migrate to this revision (default: the newest).")) -> None:
     """Apply every migration up to REVISION (default: the newest)."""
+    from carerline.settings import load_settings
+    from db.migrate import current_revision, upgrade_database
+
     settings = load_settings()
     _check_reachable(settings.database_url)
     upgrade_database(database_url=settings.database_url, revision=revision)
@@ -25,10 +24,15 @@ def upgrade(revision: str = typer.Argument("head", help="Migrate to this revisio
 @app.command()
 def current() -> None:
     """Print the revision the database is at."""
+    from carerline.settings import load_settings
+    from db.migrate import current_revision
+
     settings = load_settings()
     _check_reachable(settings.database_url)
     typer.echo(current_revision(database_url=settings.database_url) or "no revision (empty database)")
 
 
 def _check_reachable(database_url: str) -> None:
+    from carerline.startup import probe_database_url
+
     asyncio.run(probe_database_url(database_url))

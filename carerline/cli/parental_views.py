@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from carerline.settings import load_settings
-from carerline.startup import probe_database_url
-from db.engine import Database
-from db.types import utc_now
-from reports.parental_views.periods import AcademicYear, InvalidAcademicYear
-from reports.parental_views.service import RenderedReport, ReportFormat, produce_parental_views
+from reports.parental_views.enums import ReportFormat
+
+if TYPE_CHECKING:
+    from reports.parental_views.periods import AcademicYear
+    from reports.parental_views.service import RenderedReport
 
 app = typer.Typer(help="Reports: the PACT parental-views section of the annual report.", no_args_is_help=True)
 
 
 def _year(text: str) -> AcademicYear:
+    from reports.parental_views.periods import AcademicYear, InvalidAcademicYear
+
     try:
         return AcademicYear.parse(text)
     except InvalidAcademicYear as error:
@@ -26,6 +27,12 @@ def _year(text: str) -> AcademicYear:
 
 
 async def _produce(database_url: str, year: AcademicYear, report_format: ReportFormat) -> RenderedReport:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from db.engine import Database
+    from db.types import utc_now
+    from reports.parental_views.service import produce_parental_views
+
     database = Database(database_url)
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=False) as progress:
@@ -48,6 +55,9 @@ def parental_views(
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: parental-views-YEAR.FORMAT)."),
 ) -> None:
     """The PACT parental-views section for one academic year, from Carerline's records (counts under 5 suppressed)."""
+    from carerline.settings import load_settings
+    from carerline.startup import probe_database_url
+
     academic_year = _year(year)
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
@@ -59,7 +69,10 @@ def parental_views(
 
 def seed_demo_year(year: str, scale: float) -> None:
     """`carerline seed-demo --year`: a realistic year and the one before, with progress."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from carerline.demo_year import seed_demo_year as seed
+    from carerline.settings import load_settings
 
     academic_year = _year(year)
     settings = load_settings()

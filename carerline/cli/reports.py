@@ -6,23 +6,17 @@ import asyncio
 from datetime import datetime, timezone
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from carerline.settings import load_settings
-from carerline.startup import probe_database_url
-from db.dao.reports_exports import ExportFilter
-from db.dao.staff import fetch_user_by_email
-from db.engine import Database
-from db.models.staff import ActorKind
-from db.types import utc_now
-from reports.exports.kinds import ExportKind
-from reports.exports.service import ExportRefused, ExportRequest, export_to_file
-from reports.exports.writers import ExportFormat
-from reports.sitrep import SitRep, build_sitrep, render_sitrep_csv, render_sitrep_html
-from services.audit import Actor
-from services.staff_accounts import normalise_email
+from reports.exports.enums import ExportFormat, ExportKind
+
+if TYPE_CHECKING:
+    from db.engine import Database
+    from reports.exports.service import ExportRequest
+    from reports.sitrep import SitRep
+    from services.audit import Actor
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -31,6 +25,11 @@ def _utc(value: datetime | None) -> datetime | None:
 
 async def _actor_for(database: Database, staff_email: str | None) -> Actor:
     """The CLI acts as the system unless a staff account is named (needed for identifying exports)."""
+    from db.dao.staff import fetch_user_by_email
+    from db.models.staff import ActorKind
+    from services.audit import Actor
+    from services.staff_accounts import normalise_email
+
     if staff_email is None:
         return Actor.system("carerline export (CLI)")
     async with database.transaction() as session:
@@ -41,6 +40,11 @@ async def _actor_for(database: Database, staff_email: str | None) -> Actor:
 
 
 async def _export(database_url: str, request: ExportRequest, output: Path, staff_email: str | None) -> int:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from db.engine import Database
+    from reports.exports.service import export_to_file
+
     database = Database(database_url)
     written = 0
     try:
@@ -72,6 +76,11 @@ def export(
     staff_email: str | None = typer.Option(None, help="Staff account making the export (required with --identifying)."),
 ) -> None:
     """Export feedback, complaints, problems, change notices or deliveries (pseudonymised unless --identifying)."""
+    from carerline.settings import load_settings
+    from carerline.startup import probe_database_url
+    from db.dao.reports_exports import ExportFilter
+    from reports.exports.service import ExportRefused, ExportRequest
+
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
     request = ExportRequest(
@@ -98,6 +107,10 @@ class SitRepFormat(StrEnum):
 
 
 async def _sitrep(database_url: str, due_soon_working_days: int) -> SitRep:
+    from db.engine import Database
+    from db.types import utc_now
+    from reports.sitrep import build_sitrep
+
     database = Database(database_url)
     try:
         async with database.transaction() as session:
@@ -111,6 +124,10 @@ def sitrep(
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: print it)."),
 ) -> None:
     """The SitRep now: open problems, unacknowledged notices, unreachable carers, late applications and complaints."""
+    from carerline.settings import load_settings
+    from carerline.startup import probe_database_url
+    from reports.sitrep import render_sitrep_csv, render_sitrep_html
+
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
     report = asyncio.run(_sitrep(settings.database_url, settings.casework_due_soon_working_days))

@@ -8,8 +8,6 @@ import os
 import typer
 
 from carerline.logging_setup import configure_logging
-from carerline.service import CarerlineService, run_until_signalled
-from carerline.settings import load_settings
 
 SANDBOX_TOKEN = "123456789:SANDBOX-not-a-real-token-AAAAAAAAAAAA"
 SANDBOX_BOT_USERNAME = "CarerlineSandboxBot"
@@ -42,6 +40,8 @@ def sandbox(
 async def _run_sandbox(*, host: str, emulator_port: int, overrides: dict[str, object]) -> None:
     from carerline.demo import seed_demo_data
     from carerline.demo_staff import seed_sandbox_staff
+    from carerline.service import CarerlineService, run_until_signalled
+    from carerline.settings import load_settings
     from sandbox.emulator import BotApiEmulator
 
     emulator = BotApiEmulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME)

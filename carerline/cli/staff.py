@@ -6,29 +6,16 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from carerline.settings import load_settings
-from db.engine import Database
-from db.migrate import upgrade_database_async
-from db.models.staff import StaffRole
-from db.types import utc_now
-from services.audit import Actor
-from services.permissions import ROLE_LABELS
-from services.staff_accounts import (
-    AccountError,
-    create_api_token,
-    create_user,
-    deactivate_user,
-    find_user_by_email,
-    generate_password,
-    list_api_tokens,
-    list_users,
-    revoke_api_token,
-)
+from db.enums import StaffRole
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from services.audit import Actor
 
 users_app = typer.Typer(help="Staff accounts: create, list, deactivate.", no_args_is_help=True)
 tokens_app = typer.Typer(
@@ -39,11 +26,17 @@ ROLE_HELP = "pact_coordinator, officer or admin (see README: Who may do what)."
 
 
 def _cli_actor() -> Actor:
+    from services.audit import Actor
+
     return Actor.system(f"command line ({getpass.getuser()})")
 
 
 def _in_transaction(work: Callable[[AsyncSession], Awaitable[Result]]) -> Result:
     """Migrate if needed, run one unit of work, and turn account errors into one line and exit 1."""
+    from carerline.settings import load_settings
+    from db.engine import Database
+    from db.migrate import upgrade_database_async
+    from services.staff_accounts import AccountError
 
     async def run() -> Result:
         settings = load_settings()
@@ -64,6 +57,8 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[Result]]) -> Result
 
 def _read_password(*, from_stdin: bool, generate: bool) -> tuple[str, bool]:
     if generate:
+        from services.staff_accounts import generate_password
+
         return generate_password(), True
     if from_stdin:
         return sys.stdin.readline().rstrip("\n"), False
@@ -85,6 +80,10 @@ def create_user_command(
     ),
 ) -> None:
     """Add a staff account (the password is prompted for unless --password-stdin or --generate-password)."""
+    from db.types import utc_now
+    from services.permissions import ROLE_LABELS
+    from services.staff_accounts import create_user
+
     password, was_generated = _read_password(from_stdin=password_stdin, generate=generate)
     user = _in_transaction(
         lambda session: create_user(
@@ -105,6 +104,8 @@ def create_user_command(
 @users_app.command("list")
 def list_users_command() -> None:
     """Every staff account."""
+    from services.staff_accounts import list_users
+
     users = _in_transaction(list_users)
     for user in users:
         state = "active" if user.is_active else "deactivated"
@@ -116,6 +117,8 @@ def deactivate_user_command(
     email: str = typer.Argument(..., help="The account's email address."),
 ) -> None:
     """Stop an account signing in and end its sessions."""
+    from db.types import utc_now
+    from services.staff_accounts import deactivate_user, find_user_by_email
 
     async def work(session: AsyncSession) -> str:
         user = await find_user_by_email(session, email=email)
@@ -131,6 +134,9 @@ def create_token_command(
     name: str = typer.Option(..., "--name", help="Which system uses it, like 'Route planning'."),
 ) -> None:
     """Issue an API token and print it once; only its hash is kept."""
+    from db.types import utc_now
+    from services.staff_accounts import create_api_token
+
     issued = _in_transaction(
         lambda session: create_api_token(
             session, name=name, role=role, actor=_cli_actor(), now=utc_now()
@@ -145,6 +151,8 @@ def create_token_command(
 @tokens_app.command("list")
 def list_tokens_command() -> None:
     """Every API token (never the token itself)."""
+    from services.staff_accounts import list_api_tokens
+
     for token in _in_transaction(list_api_tokens):
         state = "revoked" if token.revoked_at else "live"
         typer.echo(f"{token.id}\t{token.prefix}…\t{token.name}\t{token.role}\t{state}")
@@ -155,6 +163,9 @@ def revoke_token_command(
     token_id: int = typer.Argument(..., help="The token's id, from `carerline tokens list`."),
 ) -> None:
     """Revoke a token; clients using it are refused from now on."""
+    from db.types import utc_now
+    from services.staff_accounts import revoke_api_token
+
     token = _in_transaction(
         lambda session: revoke_api_token(
             session, token_id=token_id, actor=_cli_actor(), now=utc_now()

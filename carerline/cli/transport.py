@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from carerline.settings import Settings, load_settings
-from carerline.startup import probe_database_url
-from db.engine import Database
-from db.types import utc_now
-from services.linking_codes import IssuedCode, write_mail_merge_csv
-from services.transport_import import MAX_ERRORS_SHOWN, ImportReport, import_transport_data, issue_codes_for_children_without_one
+if TYPE_CHECKING:
+    from carerline.settings import Settings
+    from services.linking_codes import IssuedCode
+    from services.transport_import import ImportReport
 
 app = typer.Typer(help="Import data files.", no_args_is_help=True)
 
@@ -29,6 +28,11 @@ def transport(
     ),
 ) -> None:
     """Import schools, operators, routes, stops and children; all rows valid or nothing is saved."""
+    from carerline.settings import load_settings
+    from carerline.startup import probe_database_url
+    from services.linking_codes import write_mail_merge_csv
+    from services.transport_import import MAX_ERRORS_SHOWN
+
     settings = load_settings()
     if issue_codes is not None:
         settings.require_bot_username()
@@ -50,6 +54,10 @@ def transport(
 
 
 async def _import(settings: Settings, *, data: bytes, issue_codes: bool) -> tuple[ImportReport, list[IssuedCode]]:
+    from db.engine import Database
+    from db.types import utc_now
+    from services.transport_import import ImportReport, import_transport_data, issue_codes_for_children_without_one
+
     database = Database(settings.database_url)
     now = utc_now()
     issued: list[IssuedCode] = []

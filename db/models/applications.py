@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import Column, Date, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
+from db.enums import ApplicationStage
 from db.types import UTCDateTime, utc_now
-
-
-class ApplicationStage(StrEnum):
-    """Stages of an HTST application, as CYPE Transport Eligibility and GET Client Transport record them."""
-
-    RECEIVED = "received"
-    ELIGIBILITY_DECIDED = "eligibility_decided"
-    TRANSPORT_BEING_ARRANGED = "transport_being_arranged"
-    ARRANGED = "arranged"
-    REFUSED = "refused"
-    UNDER_REVIEW = "under_review"
-
 
 # Stages where the council still owes the family transport or a decision.
 OPEN_STAGES: tuple[str, ...] = (

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from db.enums import ChangeKind as ChangeKind  # re-exported: callers import it from here
 from db.types import UTCDateTime, utc_now
-
-
-class ChangeKind(StrEnum):
-    """What changed on a route."""
-
-    NEW_OPERATOR = "new_operator"
-    NEW_PICKUP_TIME = "new_pickup_time"
-    ROUTE_SUSPENDED = "route_suspended"
-    NEW_DRIVER = "new_driver"
-    NEW_PASSENGER_ASSISTANT = "new_passenger_assistant"
-    VEHICLE_CHANGE = "vehicle_change"
-    CANCELLED_TODAY = "cancelled_today"
 
 
 class TransportChange(SQLModel, table=True):

@@ -9,15 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
+from db.enums import StaffRole
 from db.types import UTCDateTime, utc_now
-
-
-class StaffRole(StrEnum):
-    """What a staff member (or machine client) is allowed to do; see README "Who may do what"."""
-
-    PACT_COORDINATOR = "pact_coordinator"
-    OFFICER = "officer"
-    ADMIN = "admin"
 
 
 class ActorKind(StrEnum):

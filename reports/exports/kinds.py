@@ -25,19 +25,10 @@ from db.dao.reports_exports import (
     fetch_feedback_export_page,
     fetch_problems_export_page,
 )
+from reports.exports.enums import ExportKind
 from services.redaction import redact
 
 PageFetcher = Callable[..., Awaitable[list[RowMapping]]]
-
-
-class ExportKind(StrEnum):
-    """The five things that can be exported."""
-
-    FEEDBACK = "feedback"
-    COMPLAINTS = "complaints"
-    PROBLEMS = "problems"
-    CHANGE_NOTICES = "change-notices"
-    DELIVERIES = "deliveries"
 
 
 @dataclass(frozen=True)

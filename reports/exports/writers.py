@@ -9,31 +9,15 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator, Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 
+from reports.exports.enums import ExportFormat
+
 Record = dict[str, Any]
 CHUNK_BYTES = 64 * 1024
-
-
-class ExportFormat(StrEnum):
-    """File formats an export can be written in."""
-
-    CSV = "csv"
-    XLSX = "xlsx"
-    JSON = "json"
-
-    @property
-    def content_type(self) -> str:
-        """The HTTP Content-Type of a file in this format."""
-        return {
-            ExportFormat.CSV: "text/csv; charset=utf-8",
-            ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ExportFormat.JSON: "application/json",
-        }[self]
 
 
 def _csv_safe(value: Any) -> Any:

@@ -5,29 +5,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from db.engine import Database
+from reports.parental_views.enums import ReportFormat
 from reports.parental_views.figures import ProgressCallback, build_parental_views
 from reports.parental_views.model import ParentalViewsReport
 from reports.parental_views.periods import AcademicYear
-
-
-class ReportFormat(StrEnum):
-    """The formats the section comes in."""
-
-    HTML = "html"
-    PDF = "pdf"
-    DOCX = "docx"
-
-    @property
-    def content_type(self) -> str:
-        """The HTTP Content-Type."""
-        return {
-            ReportFormat.HTML: "text/html; charset=utf-8",
-            ReportFormat.PDF: "application/pdf",
-            ReportFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        }[self]
 
 
 @dataclass(frozen=True, slots=True)

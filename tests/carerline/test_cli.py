@@ -30,9 +30,11 @@ def test_help_lists_the_commands() -> None:
 
 @pytest.mark.parametrize(
     "database_url",
-    ["mysql://someone@somewhere/db", "::not a url::", f"postgresql://nobody@127.0.0.1:{free_port()}/carerline"],
+    ["mysql://someone@somewhere/db", "::not a url::", "postgresql://nobody@127.0.0.1:{free_port}/carerline"],
+    ids=["unsupported driver", "not a url", "nobody listening"],
 )
 def test_bad_database_url_prints_one_line_and_exits_2(database_url: str, tmp_path: Path) -> None:
+    database_url = database_url.format(free_port=free_port())
     result = run_cli("serve", env={"CARERLINE_DATABASE_URL": database_url, "CARERLINE_BOT_TOKEN": "1:x"}, cwd=tmp_path)
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
