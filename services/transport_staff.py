@@ -1,4 +1,6 @@
-"""The staff side's transport work: overviews, file imports, changes and their figures, the call list; audited."""
+"""The staff side's transport data: overviews, the children on a route, file imports and codes; audited.
+
+Changes, their figures and the call list are in services/change_staff.py."""
 
 from __future__ import annotations
 
@@ -11,22 +13,15 @@ from typing import TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.transport_staff import (
-    NoticeFigures,
     RouteRow,
     SchoolRow,
-    count_notice_figures,
-    fetch_change_with_codes,
     fetch_children_on_route,
-    fetch_recent_changes,
     fetch_route_rows,
     fetch_school_rows,
 )
-from db.models import Child, TransportChange
+from db.models import Child
 from services.audit import Actor, RequestOrigin, record_audit
-from services.change_followups import CallListRow, build_call_list
-from services.change_import import ChangeImportError, import_changes, parse_changes_csv
 from services.linking_codes import IssuedCode
-from services.transport_changes import ChangeRequest, RecordedChange, record_change
 from services.transport_import import (
     ImportReport,
     RowError,
@@ -35,7 +30,6 @@ from services.transport_import import (
     parse_transport_csv,
 )
 
-RECENT_CHANGES = 200
 # Column widths the database holds; the import's own checks leave text lengths open.
 TRANSPORT_TEXT_LIMITS = {
     "school_name": 200,
@@ -45,13 +39,6 @@ TRANSPORT_TEXT_LIMITS = {
     "operator_phone": 32,
     "vehicle_type": 64,
     "stop_name": 200,
-}
-CHANGE_TEXT_LIMITS = {
-    "reference": 64,
-    "old_value": 300,
-    "new_value": 300,
-    "contact_phone": 32,
-    "reason": 2000,
 }
 MAX_STOP_SEQUENCE = 10_000
 Parsed = TypeVar("Parsed")
@@ -144,7 +131,7 @@ def decode_csv(data: bytes) -> str:
     return text_data
 
 
-def _csv_errors(
+def csv_errors(
     parse: Callable[..., Parsed], *args: object, **kwargs: object
 ) -> tuple[Parsed | None, list[RowError]]:
     # The csv module gives up on some files (a field over its size limit); that is the file's fault, not ours.
@@ -156,7 +143,7 @@ def _csv_errors(
 
 def check_transport_file(text_data: str) -> list[RowError]:
     """Every bad row: the import's own checks, plus the lengths the database can hold."""
-    parsed, errors = _csv_errors(parse_transport_csv, text_data)
+    parsed, errors = csv_errors(parse_transport_csv, text_data)
     if errors or parsed is None:
         return errors
     rows, errors = parsed
@@ -242,166 +229,3 @@ async def _audit_codes(
         origin=origin,
         now=now,
     )
-
-
-async def record_change_as(
-    session: AsyncSession,
-    *,
-    request: ChangeRequest,
-    actor: Actor,
-    origin: RequestOrigin | None,
-    now: datetime,
-    council_phone: str,
-) -> RecordedChange:
-    """Record one change and queue its notices (ChangeError names the field at fault); audited."""
-    recorded = await record_change(session, request=request, now=now, council_phone=council_phone)
-    await _audit_change(session, recorded=recorded, actor=actor, origin=origin, now=now)
-    return recorded
-
-
-async def _audit_change(
-    session: AsyncSession,
-    *,
-    recorded: RecordedChange,
-    actor: Actor,
-    origin: RequestOrigin | None,
-    now: datetime,
-) -> None:
-    change = recorded.change
-    await record_audit(
-        session,
-        actor=actor,
-        action="transport_change.recorded" if recorded.is_new else "transport_change.repeated",
-        object_type="transport_change",
-        object_ids=[change.id or 0],
-        detail={
-            "reference": change.reference,
-            "kind": change.kind,
-            "children": recorded.affected_children,
-            "carers": recorded.carers,
-            "queued": recorded.notices.queued,
-        },
-        origin=origin,
-        now=now,
-    )
-
-
-def _change_limits(text_data: str, *, recorded_by: str) -> list[RowError]:
-    parsed, errors = _csv_errors(parse_changes_csv, text_data, recorded_by=recorded_by)
-    if errors or parsed is None:
-        return errors
-    requests, _ = parsed
-    for line, request in requests:
-        for name, limit in CHANGE_TEXT_LIMITS.items():
-            value = getattr(request, name)
-            if value is not None and len(value) > limit:
-                errors.append(RowError(line, f"{name}: must be {limit} characters or fewer"))
-        if request.stop_sequence is not None and not 0 < request.stop_sequence <= MAX_STOP_SEQUENCE:
-            errors.append(RowError(line, f"stop_sequence: must be from 1 to {MAX_STOP_SEQUENCE}"))
-    return errors
-
-
-async def import_changes_file(
-    session: AsyncSession,
-    *,
-    data: bytes,
-    actor: Actor,
-    origin: RequestOrigin | None,
-    now: datetime,
-    council_phone: str,
-) -> list[RecordedChange]:
-    """Record every change in the file, or none (FileRejected lists every bad row); audited."""
-    text_data = decode_csv(data)
-    errors = _change_limits(text_data, recorded_by=actor.label)
-    if errors:
-        raise FileRejected(errors)
-    try:
-        recorded = await import_changes(
-            session,
-            data=text_data,
-            recorded_by=actor.label[:128],
-            now=now,
-            council_phone=council_phone,
-        )
-    except ChangeImportError as error:
-        raise FileRejected(sorted(error.errors, key=lambda problem: problem.line)) from None
-    for item in recorded:
-        await _audit_change(session, recorded=item, actor=actor, origin=origin, now=now)
-    return recorded
-
-
-@dataclass(frozen=True)
-class ChangeSummary:
-    """A change with its route or operator code and its notices' figures."""
-
-    change: TransportChange
-    route_code: str | None
-    operator_code: str | None
-    figures: NoticeFigures
-
-    @property
-    def applies_to(self) -> str:
-        """Route MA-101, or every route of operator OP-GC."""
-        return (
-            f"Route {self.route_code}"
-            if self.route_code
-            else f"Every route of operator {self.operator_code}"
-        )
-
-    def percent(self, figure: str) -> int:
-        """A figure as a whole percentage of the families told."""
-        families = self.figures.families
-        return round(100 * getattr(self.figures, figure) / families) if families else 0
-
-    @property
-    def finished(self) -> int:
-        """Notices no longer waiting to be sent."""
-        figures = self.figures
-        return figures.sent + figures.failed + figures.unreachable + figures.not_sent
-
-
-async def list_changes(
-    session: AsyncSession, *, limit: int = RECENT_CHANGES
-) -> list[ChangeSummary]:
-    """The most recent changes, latest to take effect first, with their figures."""
-    rows = await fetch_recent_changes(session, limit=limit)
-    figures = await count_notice_figures(
-        session, change_ids=[change.id for change, _, _ in rows if change.id]
-    )
-    return [
-        ChangeSummary(change, route, operator, figures.get(change.id or 0, NoticeFigures()))
-        for change, route, operator in rows
-    ]
-
-
-async def change_summary(session: AsyncSession, *, change_id: int) -> ChangeSummary:
-    """One change with its delivery and acknowledgement figures (TransportNotFound if none)."""
-    row = await fetch_change_with_codes(session, change_id=change_id)
-    if row is None:
-        raise TransportNotFound(f"no change {change_id}")
-    change, route, operator = row
-    figures = await count_notice_figures(session, change_ids=[change_id])
-    return ChangeSummary(change, route, operator, figures.get(change_id, NoticeFigures()))
-
-
-async def call_list_as(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    origin: RequestOrigin | None,
-    now: datetime,
-    as_file: bool = False,
-) -> list[CallListRow]:
-    """Families to telephone now; audited, because it names children and carers."""
-    rows = await build_call_list(session, now=now)
-    await record_audit(
-        session,
-        actor=actor,
-        action="call_list.downloaded" if as_file else "call_list.viewed",
-        object_type="transport_change",
-        object_ids=sorted({row.change_reference for row in rows})[:500],
-        detail={"families": len(rows)},
-        origin=origin,
-        now=now,
-    )
-    return rows

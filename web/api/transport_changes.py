@@ -10,18 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from db.models import ChangeKind
 from services.change_followups import CallListRow, write_call_list_csv
-from services.permissions import Permission
-from services.transport_changes import ChangeError, ChangeRequest, RecordedChange
-from services.transport_staff import (
+from services.change_staff import (
     ChangeSummary,
-    FileRejected,
-    TransportNotFound,
     call_list_as,
     change_summary,
     import_changes_file,
     list_changes,
     record_change_as,
 )
+from services.permissions import Permission
+from services.transport_changes import ChangeError, ChangeRequest, RecordedChange
+from services.transport_staff import FileRejected, TransportNotFound
 from web.api.registry import ApiCall, ApiInvalid, ApiNotFound, api_operation
 from web.api.schemas import RecordId, StrictInput, plain_text
 from web.api.transport import CODE_PATTERN, EARLIEST, LATEST, TAG, FileProblem

@@ -11,18 +11,17 @@ from aiohttp import web
 from db.dao.broadcasts import fetch_audience_choices
 from db.models import ChangeKind
 from services.change_followups import write_call_list_csv
-from services.permissions import Permission
-from services.transport_changes import ChangeError, ChangeRequest
-from services.transport_import import MAX_ERRORS_SHOWN
-from services.transport_staff import (
-    FileRejected,
-    TransportNotFound,
+from services.change_staff import (
     call_list_as,
     change_summary,
     import_changes_file,
     list_changes,
     record_change_as,
 )
+from services.permissions import Permission
+from services.transport_changes import ChangeError, ChangeRequest
+from services.transport_import import MAX_ERRORS_SHOWN
+from services.transport_staff import FileRejected, TransportNotFound
 from web.auth.access import require
 from web.auth.keys import CLOCK
 from web.auth.principal import origin_of, require_principal
