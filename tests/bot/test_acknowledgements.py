@@ -40,7 +40,7 @@ async def _record_change(database: Database, child: Child, **fields: object) -> 
 
 @pytest.mark.parametrize(("language", "title", "seen"), [
     ("en", "New pick-up time for Sam", "✅ You told us you have seen this. Thank you."),
-    ("pl", "Nowa godzina odbioru: Sam", "✅ Dziękujemy za potwierdzenie, że ta wiadomość do Państwa dotarła."),
+    ("pl", "Nowa godzina odbioru: Sam", "✅ Dziękujemy za potwierdzenie, że ta wiadomość do Ciebie dotarła."),
 ])
 async def test_a_change_arrives_and_i_have_seen_this_is_recorded(
     language: str, title: str, seen: str, emulator: BotApiEmulator, service: CarerlineService,
