@@ -37,6 +37,7 @@ from db.models.casework import (
 )
 from services.casework_errors import CaseNotFound, NotYourCase, StepNotAllowed, clean_text, council_day
 from services.casework_notifications import CarerNotice, TextKey, notify_carer
+from services.statutory_route import StatutoryRouteAdvice, advise_statutory_route
 from services.complaint_timetable import (
     ComplaintStage,
     ComplaintSubject,
@@ -46,7 +47,6 @@ from services.complaint_timetable import (
     is_response_within_code,
     review_route_for,
     stage_timetable,
-    statutory_review_timetable,
     validate_extension,
     validate_stage_two_officer,
 )
@@ -75,14 +75,6 @@ class ComplaintReceipt:
     complaint_id: int
     reference: str
     respond_by: date
-
-
-@dataclass(frozen=True, slots=True)
-class StatutoryRouteAdvice:
-    """Not a complaint: the family was pointed to the statutory review and appeal route."""
-
-    subject: ComplaintSubject
-    request_review_by: date | None
 
 
 def complaint_link(staff_base_url: str, complaint_id: int) -> str:
@@ -131,7 +123,7 @@ async def submit_complaint(
     eligibility/suitability dispute to the statutory review route (`decision_on` = the decision letter's date)."""
     subject = ComplaintSubject(subject)
     if review_route_for(subject) is ReviewRoute.STATUTORY_REVIEW_AND_APPEAL:
-        return await _advise_statutory_route(
+        return await advise_statutory_route(
             session, carer_id=carer_id, subject=subject, now=now, transport_phone=transport_phone, decision_on=decision_on
         )
     cleaned = clean_text(description, max_length=MAX_DESCRIPTION_LENGTH, field="description", required=True)
@@ -393,25 +385,3 @@ async def _tell(
     )
     if await notify_carer(session, carer_id=complaint.carer_id, notice=notice, now=now):
         await _event(session, complaint, kind="family_told", actor=EventActor.SYSTEM, now=now, data={"message": key})
-
-
-async def _advise_statutory_route(
-    session: AsyncSession,
-    *,
-    carer_id: int,
-    subject: ComplaintSubject,
-    now: datetime,
-    transport_phone: str,
-    decision_on: date | None,
-) -> StatutoryRouteAdvice:
-    request_review_by = statutory_review_timetable(decision_on=decision_on).request_review_by if decision_on else None
-    values: dict[str, object] = {"phone": transport_phone}
-    key = "casework.statutory_route"
-    if request_review_by is not None:
-        key, values["review_by"] = "casework.statutory_route_with_date", request_review_by
-    notice = CarerNotice(
-        key=key, source_type="statutory_route", source_id=carer_id, step=f"advice-{now.isoformat()}", values=values,
-        is_urgent=True,
-    )
-    await notify_carer(session, carer_id=carer_id, notice=notice, now=now)
-    return StatutoryRouteAdvice(subject=subject, request_review_by=request_review_by)
