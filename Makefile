@@ -6,6 +6,7 @@ sandbox: install
 
 # One pytest worker per core (at most 4); each worker starts its own PostgreSQL server.
 test: install-tests
+	.venv/bin/lint-imports
 	.venv/bin/python -m pytest -n auto --maxprocesses=4
 
 install:

@@ -8,14 +8,14 @@ import time
 from sqlalchemy import insert
 
 from benchmarks.harness import EmulatorProcess, Outcome, make_carers, outcome
-from carerline.settings import Settings
+from core.settings import Settings
 from db.engine import Database
 from db.models import CarerChildLink, ChangeKind
 from db.types import utc_now
-from messaging.delivery_settings import DeliverySettings
-from messaging.engine import DeliveryEngine
-from services.transport_changes import ChangeRequest, record_change
-from services.transport_import import COLUMNS, import_transport_data
+from messaging.delivery.settings import DeliverySettings
+from messaging.delivery.engine import DeliveryEngine
+from services.changes.notices import ChangeRequest, record_change
+from services.transport.imports import COLUMNS, import_transport_data
 
 CHILDREN_PER_ROUTE = 10
 

@@ -21,13 +21,13 @@ from types import SimpleNamespace
 from benchmarks.baselines import run_aio_rate_limiter, run_plain_loop
 from benchmarks.harness import TOKEN, EmulatorProcess, WorkerProcesses, fresh_database, make_carers, outcome, postgres_server
 from carerline.cli.delivery import run_fast
-from carerline.settings import Settings
-from db.dao.delivery import count_unfinished_rows
+from core.settings import Settings
+from db.dao.delivery.claims import count_unfinished_rows
 from db.engine import Database
 from db.models import Carer
 from db.types import utc_now
-from messaging.delivery_settings import DeliverySettings
-from messaging.engine import DeliveryEngine
+from messaging.delivery.settings import DeliverySettings
+from messaging.delivery.engine import DeliveryEngine
 from messaging.outbox import OutgoingMessage, enqueue_messages, seen_button_markup
 from messaging.rendering import render_message
 

@@ -32,7 +32,7 @@ from db.types import utc_now
 from reports.exports.kinds import ExportKind
 from reports.exports.service import ExportRequest, export_to_file
 from reports.exports.writers import ExportFormat
-from services.audit import Actor
+from services.staff.audit import Actor
 
 FAMILIES = 1_000
 INSERT_CHUNK = 5_000

@@ -14,15 +14,17 @@ from telegram.ext import (
 )
 
 from bot.context import SERVICES_KEY, CarerlineApplication, CarerlineContext
-from carerline.dependencies import Dependencies
-from bot.handlers import bad_input, consent, linking, menu, my_data, settings
+from messaging.dependencies import Dependencies
+from bot.handlers import consent, linking, menu, my_data, settings
+from bot.routing import bad_input
 from bot.handlers import acknowledgements, application_status
-from bot.handlers import feedback, problems, typed_text
+from bot.handlers import feedback, problems
+from bot.routing import typed_text
 from bot.handlers import surveys
 from bot.handlers import complaints
-from bot.handlers.errors import handle_error
-from bot.handlers.recording import record_incoming_update
-from bot.handlers.turn_start import begin_turn
+from bot.routing.errors import handle_error
+from bot.routing.recording import record_incoming_update
+from bot.routing.turn_start import begin_turn
 from bot.menu import register_commands
 from bot.processing import PerChatUpdateProcessor
 
@@ -82,8 +84,7 @@ def _add_handlers(application: CarerlineApplication) -> None:
     application.add_handler(MessageHandler(filters.COMMAND, bad_input.unknown_command))
     application.add_handler(MessageHandler(filters.TEXT, typed_text.receive_text))
     # Last: everything nobody else took (stickers, photos, voice, places...) gets a kind answer.
-    application.add_handler(MessageHandler(_MEDIA, complaints.receive_media))  # files for a complaint; else as below
-    application.add_handler(MessageHandler(_MEDIA, bad_input.media))
+    application.add_handler(MessageHandler(_MEDIA, bad_input.media))  # files for a complaint, or a kind answer
     application.add_handler(MessageHandler(filters.ALL, bad_input.anything_else))
     application.add_error_handler(handle_error)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from carerline.dependencies import Dependencies
+from messaging.dependencies import Dependencies
 
 SERVICES_KEY = "carerline_dependencies"
 

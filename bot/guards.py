@@ -16,7 +16,7 @@ from bot.context import CarerlineContext
 from bot.handlers.consent import show_privacy_notice
 from bot.turns import Turn, remember_turn, turn_of
 from db.types import utc_now
-from services.conversations import Step, leave_step
+from services.carers.conversations import Step, leave_step
 
 TurnHandler = Callable[[Update, CarerlineContext, Turn], Awaitable[None]]
 Handler = Callable[[Update, CarerlineContext], Awaitable[None]]

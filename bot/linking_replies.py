@@ -6,8 +6,8 @@ from bot.context import CarerlineContext
 from bot.formatting import uk_time_of_day
 from bot.menu import back_to_menu_keyboard, main_menu_keyboard
 from bot.turns import Turn, council_contact, say
-from carerline.i18n import text
-from services.linking import LinkOutcome, LinkResult
+from core.i18n import text
+from services.carers.linking import LinkOutcome, LinkResult
 
 
 async def link_reply(context: CarerlineContext, turn: Turn, result: LinkResult) -> None:

@@ -9,7 +9,7 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from carerline.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, plain_text
+from core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, plain_text
 
 logger = logging.getLogger(__name__)
 MAIN_MENU = "menu:main"

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 
 from bot.context import CarerlineContext
-from db.dao.message_log import save_deidentified_outbound_message, save_outbound_message
+from db.dao.delivery.message_log import save_deidentified_outbound_message, save_outbound_message
 
 
 async def send_reply(
@@ -17,7 +17,7 @@ async def send_reply(
     keyboard: InlineKeyboardMarkup | None = None,
     kind: str = "reply",
 ) -> Message:
-    """Send HTML text (values already escaped by carerline.i18n) and record it."""
+    """Send HTML text (values already escaped by core.i18n) and record it."""
     message = await context.bot.send_message(
         chat_id=chat_id, text=text, parse_mode=ParseMode.HTML, reply_markup=keyboard
     )

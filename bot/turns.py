@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Message
 
 from bot.context import CarerlineContext
 from bot.replies import send_reply
-from services.conversations import ChatContext
+from services.carers.conversations import ChatContext
 
 _TURN_ATTRIBUTE = "carerline_turn"
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sandbox
-from db.dao.transport_data import fetch_children_by_ids
+from db.dao.transport.data import fetch_children_by_ids
 from db.engine import Database
 from db.migrate import upgrade_database_async
 from db.types import utc_now
-from services.linking_codes import IssuedCode, deep_link, format_code, issue_linking_codes
-from services.transport_import import import_transport_data
+from services.carers.codes import IssuedCode, deep_link, format_code, issue_linking_codes
+from services.transport.imports import import_transport_data
 
 DEMO_TRANSPORT_CSV = Path(sandbox.__file__).parent / "demo_transport.csv"
 DEMO_CODE_TTL_DAYS = 7

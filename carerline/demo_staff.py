@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from db.engine import Database
 from db.models.staff import StaffRole
-from services.audit import Actor
-from services.staff_accounts import AccountNotFound, create_user, find_user_by_email
+from services.staff.audit import Actor
+from services.staff.accounts import AccountNotFound, create_user, find_user_by_email
 
 # Known passwords are acceptable only because the sandbox runs against its own throwaway database.
 SANDBOX_PASSWORD = "sandbox-password"

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 
 from db.dao.demo_bulk import count_children_with_reference_prefix, save_rows, save_rows_returning_ids
-from db.dao.parental_views import fetch_commentary, fetch_you_said_rows
+from db.dao.reports.parental_views import fetch_commentary, fetch_you_said_rows
 from db.engine import Database
 from db.migrate import upgrade_database_async
 from db.models import (
@@ -24,8 +24,8 @@ from db.models import (
     ProblemReport, Route, School, TransportChange, YouSaidWeDid,
 )
 from db.models.carers import new_pseudonym
-from reports.parental_views.periods import AcademicYear
-from services.feedback_tagging import sentiment_score, tag_themes
+from services.calendar.periods import AcademicYear
+from services.feedback.tagging import sentiment_score, tag_themes
 
 DISTRICTS = ("Ashford", "Canterbury", "Dartford", "Dover", "Folkestone and Hythe", "Gravesham", "Maidstone",
              "Sevenoaks", "Swale", "Thanet", "Tonbridge and Malling", "Tunbridge Wells")

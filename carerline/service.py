@@ -14,19 +14,18 @@ from telegram.error import InvalidToken
 
 from bot.application import build_bot_application
 from bot.context import CarerlineApplication
-from carerline.dependencies import Dependencies
-from carerline.lifecycle import Lifecycle
-from carerline.metrics import Metrics
-from carerline.settings import ConfigurationError, Settings
+from messaging.dependencies import Dependencies
+from core.lifecycle import Lifecycle
+from core.metrics import Metrics
+from core.settings import ConfigurationError, Settings
 from carerline.startup import require_reachable_database
 from db.engine import Database
 from db.migrate import upgrade_database_async
-from messaging.delivery_settings import DeliverySettings
-from messaging.engine import DeliveryEngine
+from messaging.delivery.settings import DeliverySettings
+from messaging.delivery.engine import DeliveryEngine
 from messaging.runtime_registry import register_services
-from messaging.scheduler import add_standing_jobs, build_scheduler
-from services.broadcast_jobs import add_broadcast_jobs
-from services.survey_jobs import add_survey_jobs
+from carerline.jobs import add_standing_jobs
+from messaging.scheduler import build_scheduler
 from web.app import init_web_app
 
 logger = logging.getLogger(__name__)
@@ -89,8 +88,6 @@ class CarerlineService:
         # The job store's I/O is synchronous: keep it off the event loop (see messaging/scheduler_executor.py).
         await asyncio.to_thread(self.scheduler.start)
         await asyncio.to_thread(add_standing_jobs, self.scheduler)
-        await asyncio.to_thread(add_broadcast_jobs, self.scheduler)
-        await asyncio.to_thread(add_survey_jobs, self.scheduler)
         self._was_started = True
         logger.info("Carerline is running: staff side and health checks on %s", self.http_url)
 

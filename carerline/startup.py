@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from carerline.settings import ConfigurationError
+from core.settings import ConfigurationError
 from db.engine import Database
 
 UNREACHABLE_DATABASE = (

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.outbox import fetch_outbox_ids, insert_outbox_rows
+from db.dao.delivery.outbox import fetch_outbox_ids, insert_outbox_rows
 from db.models import Carer, OutboxState
 from messaging.quiet_hours import quiet_hours_end
 

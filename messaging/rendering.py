@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 import templates
-from carerline.i18n import plain_text, text
+from core.i18n import plain_text, text
 
 MESSAGES_DIR = Path(templates.__file__).parent / "messages"
 

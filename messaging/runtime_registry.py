@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from carerline.dependencies import Dependencies
+    from messaging.dependencies import Dependencies
 
 _services: "Dependencies | None" = None
 

@@ -18,9 +18,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import templates
-from db.dao.casework import mark_duty_alert, save_duty_alert
-from db.dao.dashboard import count_unreachable_carers
-from db.dao.reports_sitrep import (
+from db.dao.casework.shared import mark_duty_alert, save_duty_alert
+from db.dao.staff.dashboard import count_unreachable_carers
+from db.dao.reports.sitrep import (
     count_open_problem_reports,
     count_problem_reports_between,
     count_unacknowledged_change_notices,
@@ -29,11 +29,11 @@ from db.engine import Database
 from db.models.casework import DutyAlertStatus
 from db.types import utc_now
 from messaging.runtime_registry import current_services
-from services.applications import fetch_overdue_applications
-from services.casework_errors import council_day
-from services.complaint_queue import complaint_queue
-from services.complaint_timetable import DeadlineStatus
-from services.duty_alerts import EMAIL_CHANNEL, ChannelOutcome, DutyNotifier, RenderedMessage, duty_notifier_from_settings, local_time
+from services.applications.stages import fetch_overdue_applications
+from services.casework.errors import council_day
+from services.complaints.queue import complaint_queue
+from services.complaints.timetable import DeadlineStatus
+from services.casework.duty_alerts import EMAIL_CHANNEL, ChannelOutcome, DutyNotifier, RenderedMessage, duty_notifier_from_settings, local_time
 
 logger = logging.getLogger(__name__)
 SITREP_SUBJECT = "sitrep"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from carerline.service import CarerlineService
-from carerline.settings import Settings
+from core.settings import Settings
 from tests.support.databases import PostgresTemplate, SqliteTemplate
 from tests.support.postgres import TemporaryPostgres, free_port
 from tests.support.staff import SettableClock, StaffWeb, running_staff_web

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 from telegram.ext import Application
 
-from carerline.lifecycle import Lifecycle
-from carerline.metrics import Metrics
-from carerline.settings import Settings
+from core.lifecycle import Lifecycle
+from core.metrics import Metrics
+from core.settings import Settings
 from db.engine import Database
 from web.auth.keys import Clock
 from web.keys import DATABASE, LIFECYCLE, METRICS, SETTINGS

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from carerline.metrics import Metrics
-from carerline.settings import Settings
+from core.metrics import Metrics
+from core.settings import Settings
 from db.engine import Database
 
 if TYPE_CHECKING:
-    from carerline.lifecycle import Lifecycle
+    from core.lifecycle import Lifecycle
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)

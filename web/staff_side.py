@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from aiohttp import web
 
-from carerline.settings import Settings
+from core.settings import Settings
 from db.types import utc_now
-from services.staff_sessions import SessionPolicy
+from services.casework.attachments import refuse_attachments_under
+from services.staff.sessions import SessionPolicy
 from web.api.routes import add_api_routes
 from web.auth.keys import CLOCK, SESSION_POLICY, Clock
 from web.auth.middleware import access_middleware, security_headers_middleware
 from web.errors import error_middleware
 from web.staff.rendering import JINJA, build_environment
 from web.staff.routes import add_staff_routes
+
+# The web package holds every file this server serves; complaint attachments must never land in it.
+WEB_FOLDER = Path(__file__).resolve().parent
 
 
 def session_policy_from(settings: Settings) -> SessionPolicy:
@@ -32,6 +37,7 @@ def install_staff_side(
     app: web.Application, *, settings: Settings, clock: Clock | None = None
 ) -> None:
     """Add the staff pages and API; `clock` lets tests move time instead of waiting."""
+    refuse_attachments_under(WEB_FOLDER)
     app[CLOCK] = clock or utc_now
     app[SESSION_POLICY] = session_policy_from(settings)
     app[JINJA] = build_environment()

@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 from bot.context import CarerlineContext
 from bot.menu import back_to_menu_keyboard
 from db.types import utc_now
-from services.change_followups import acknowledge_message
+from services.changes.followups import acknowledge_message
 
 # callback_data "ack:<outbox id>", written by messaging.outbox.seen_button_markup.
 ACK_PATTERN = r"^ack:(\d{1,18})$"

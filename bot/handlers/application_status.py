@@ -8,9 +8,9 @@ from bot.context import CarerlineContext
 from bot.guards import needs_consent
 from bot.menu import back_to_menu_keyboard
 from bot.turns import Turn, council_contact, say
-from carerline.i18n import text
+from core.i18n import text
 from messaging.rendering import day
-from services.applications import ApplicationHistory, applications_for_carer
+from services.applications.stages import ApplicationHistory, applications_for_carer
 from messaging.quiet_hours import UK
 
 

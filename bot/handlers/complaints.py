@@ -1,7 +1,7 @@
 """Make a complaint, My complaints (with "Ask for stage 2") and My reports.
 
 The reference, the acknowledgement and every later step reach the parent through the outbox
-(services/complaints.py); these handlers only ask, check and confirm.
+(services/complaints/workflow.py); these handlers only ask, check and confirm.
 """
 
 from __future__ import annotations
@@ -14,16 +14,15 @@ from telegram.error import TelegramError
 
 from bot.context import CarerlineContext
 from bot.guards import needs_consent, with_turn
-from bot.handlers.bad_input import media as unusable_media
-from bot.handlers.bad_input import old_button
+from bot.kind_answers import explain_unusable_media, old_button
 from bot.menu import button, keyboard, menu_button
 from bot.turns import Turn, council_contact, matched, say
-from carerline.i18n import plain_text, text
+from core.i18n import plain_text, text
 from db.types import utc_now
-from services.attachments import MAX_ATTACHMENTS_PER_COMPLAINT, AttachmentRejected
-from services.carer_settings import list_linked_children
-from services.casework_errors import CaseworkError, council_day
-from services.complaint_steps import (
+from services.casework.attachments import MAX_ATTACHMENTS_PER_COMPLAINT, AttachmentRejected
+from services.carers.settings import list_linked_children
+from services.casework.errors import CaseworkError, council_day
+from services.complaints.steps import (
     ComplaintDraft,
     DescriptionTooLong,
     PendingFile,
@@ -39,10 +38,10 @@ from services.complaint_steps import (
     start_complaint_draft,
     start_escalation,
 )
-from services.complaint_timetable import ComplaintSubject, ReviewRoute, review_route_for
-from services.complaints import MAX_DESCRIPTION_LENGTH
-from services.conversations import StaleStepError, Step
-from services.my_casework import show_my_complaints, show_my_reports
+from services.complaints.timetable import ComplaintSubject, ReviewRoute, review_route_for
+from services.complaints.workflow import MAX_DESCRIPTION_LENGTH
+from services.carers.conversations import StaleStepError, Step
+from services.casework.family_view import show_my_complaints, show_my_reports
 
 CHILD_PATTERN = r"^cmp:child:(\d+)$"
 CATEGORY_PATTERN = r"^cmp:cat:(\d+):([a-z_]+)$"  # child id, or 0 when no child is linked
@@ -185,9 +184,9 @@ async def _show_draft(context: CarerlineContext, turn: Turn, draft: ComplaintDra
 
 @with_turn
 async def receive_media(update: Update, context: CarerlineContext, turn: Turn) -> None:
-    """Photos and PDFs for a complaint; anything else mid-complaint gets a kind answer; elsewhere as usual."""
+    """Photos and PDFs for a complaint (bad_input.media routes here mid-complaint); anything else gets a kind answer."""
     if not (turn.has_consent and turn.chat.step in COMPLAINT_STEPS):
-        await unusable_media(update, context)
+        await explain_unusable_media(update, context, turn)
         return
     message = update.effective_message
     assert message is not None

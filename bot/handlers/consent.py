@@ -8,10 +8,10 @@ from bot.context import CarerlineContext
 from bot.linking_replies import link_reply
 from bot.menu import MY_DATA, back_to_menu_keyboard, button, keyboard, main_menu_keyboard
 from bot.turns import Turn, council_contact, say, turn_of
-from carerline.i18n import text
+from core.i18n import text
 from db.types import utc_now
-from services.consent import ask_for_consent, decline_consent, give_consent
-from services.conversations import Step, StaleStepError
+from services.carers.consent import ask_for_consent, decline_consent, give_consent
+from services.carers.conversations import Step, StaleStepError
 
 AGREE_PATTERN = r"^consent:agree:(\d+)$"
 DECLINE_PATTERN = r"^consent:decline:(\d+)$"

@@ -6,14 +6,14 @@ from telegram import InlineKeyboardButton, Update
 
 from bot.context import CarerlineContext
 from bot.guards import needs_consent
-from bot.handlers.bad_input import old_button
+from bot.kind_answers import old_button
 from bot.menu import button, keyboard, menu_button
 from bot.turns import Turn, matched, say
-from carerline.i18n import plain_text, text
+from core.i18n import plain_text, text
 from db.types import utc_now
-from services.conversations import StaleStepError
-from services.feedback import MAX_FEEDBACK_LENGTH, FeedbackTopic
-from services.feedback_steps import add_feedback_text, answer_quote_consent, start_feedback_text
+from services.carers.conversations import StaleStepError
+from services.feedback.records import MAX_FEEDBACK_LENGTH, FeedbackTopic
+from services.feedback.steps import add_feedback_text, answer_quote_consent, start_feedback_text
 
 TOPIC_PATTERN = r"^fb:topic:([a-z_]+)$"
 RATING_PATTERN = r"^fb:rate:([a-z_]+):([1-5])$"

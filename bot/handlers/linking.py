@@ -6,17 +6,17 @@ from telegram import Update
 
 from bot.context import CarerlineContext
 from bot.guards import needs_consent, with_turn
-from bot.handlers.bad_input import not_understood_text
+from bot.kind_answers import not_understood_text
 from bot.handlers.consent import show_privacy_notice
 from bot.handlers.menu import send_menu
 from bot.linking_replies import link_reply
 from bot.menu import back_to_menu_keyboard
 from bot.turns import Turn, say
-from carerline.i18n import text
+from core.i18n import text
 from db.types import utc_now
-from services.conversations import Step
-from services.linking import ask_for_code, link_with_code
-from services.linking_codes import normalise_code
+from services.carers.conversations import Step
+from services.carers.linking import ask_for_code, link_with_code
+from services.carers.codes import normalise_code
 
 
 @with_turn

@@ -9,10 +9,10 @@ from bot.formatting import time_of_day
 from bot.guards import needs_consent, with_turn
 from bot.menu import back_to_menu_keyboard, button, keyboard, main_menu_keyboard, menu_button
 from bot.turns import Turn, council_contact, say
-from carerline.i18n import text
-from db.dao.my_transport import ChildTransportRow
+from core.i18n import text
+from db.dao.transport.for_carers import ChildTransportRow
 from db.types import utc_now
-from services.carer_menu import describe_transport, open_menu
+from services.carers.menu import describe_transport, open_menu
 
 LINK_ANOTHER = "link:another"
 

@@ -7,14 +7,14 @@ from telegram import Update
 from bot.context import CarerlineContext
 from bot.formatting import time_of_day, uk_time_of_day
 from bot.guards import needs_carer
-from bot.handlers.bad_input import old_button
+from bot.kind_answers import old_button
 from bot.menu import MY_DATA, button, keyboard, menu_button
 from bot.replies import send_document_reply, send_reply_after_erasure
 from bot.turns import Turn, matched, say
-from carerline.i18n import LANGUAGE_NAMES, plain_text, text
+from core.i18n import LANGUAGE_NAMES, plain_text, text
 from db.types import utc_now
-from services.carer_data import EXPORT_FILE_NAME, HeldData, ask_to_erase, describe_held_data, erase_my_data, export_carer_data
-from services.conversations import StaleStepError
+from services.privacy.my_data import EXPORT_FILE_NAME, HeldData, ask_to_erase, describe_held_data, erase_my_data, export_carer_data
+from services.carers.conversations import StaleStepError
 
 ERASE_YES_PATTERN = r"^data:erase_yes:(\d+)$"
 

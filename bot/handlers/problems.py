@@ -6,19 +6,19 @@ from telegram import Update
 
 from bot.context import CarerlineContext
 from bot.guards import needs_consent
-from bot.handlers.bad_input import old_button
+from bot.kind_answers import old_button
 from bot.menu import back_to_menu_keyboard, button, keyboard, menu_button
 from bot.turns import Turn, council_contact, matched, say
-from carerline.i18n import plain_text, text
+from core.i18n import plain_text, text
 from db.types import utc_now
-from services.carer_settings import list_linked_children
-from services.casework_errors import CaseworkError
-from services.conversations import StaleStepError
-from carerline.settings import ConfigurationError
-from services.duty_alerts import DutyNotifier, build_duty_notifier
-from services.feedback_tagging import ProblemCategory
-from services.problem_reports import MAX_DETAILS_LENGTH, report_problem
-from services.problem_steps import ProblemDraft, add_problem_details, start_problem_draft, take_confirmed_problem
+from services.carers.settings import list_linked_children
+from services.casework.errors import CaseworkError
+from services.carers.conversations import StaleStepError
+from core.settings import ConfigurationError
+from services.casework.duty_alerts import DutyNotifier, build_duty_notifier
+from services.feedback.tagging import ProblemCategory
+from services.problems.reports import MAX_DETAILS_LENGTH, report_problem
+from services.problems.steps import ProblemDraft, add_problem_details, start_problem_draft, take_confirmed_problem
 
 CHILD_PATTERN = r"^prob:child:(\d+)$"
 CATEGORY_PATTERN = r"^prob:cat:(\d+):([a-z_]+)$"

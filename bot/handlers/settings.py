@@ -7,13 +7,13 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import CarerlineContext
 from bot.formatting import time_of_day
 from bot.guards import needs_consent
-from bot.handlers.bad_input import old_button
+from bot.kind_answers import old_button
 from bot.menu import MY_DATA, SETTINGS, button, keyboard, menu_button
 from bot.turns import Turn, matched, say, switch_language
-from carerline.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, plain_text, text
+from core.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, plain_text, text
 from db.models import UPDATE_KINDS, Carer
 from db.types import utc_now
-from services.carer_settings import (
+from services.carers.settings import (
     QUIET_HOURS_PRESETS,
     SettingRefused,
     ask_to_unlink,
@@ -22,9 +22,9 @@ from services.carer_settings import (
     set_update_kind,
     unlink_child,
 )
-from services.carer_settings import set_language as save_language
-from services.consent import ask_to_withdraw, withdraw_consent
-from services.conversations import StaleStepError
+from services.carers.settings import set_language as save_language
+from services.carers.consent import ask_to_withdraw, withdraw_consent
+from services.carers.conversations import StaleStepError
 
 LANGUAGE_PATTERN = r"^set:lang:([a-z]{2})$"
 QUIET_PATTERN = r"^set:quiet:([0-9]{2}-[0-9]{2}|off)$"

@@ -6,14 +6,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import CarerlineContext
 from bot.guards import needs_consent
-from bot.handlers import bad_input
+from bot.kind_answers import not_understood_text, old_button
 from bot.menu import button, keyboard, menu_button
 from bot.turns import Turn, matched, say
-from carerline.i18n import text
+from core.i18n import text
 from db.types import utc_now
-from services.conversations import StaleStepError
-from services.feedback import MAX_FEEDBACK_LENGTH
-from services.survey_steps import (
+from services.carers.conversations import StaleStepError
+from services.feedback.records import MAX_FEEDBACK_LENGTH
+from services.surveys.steps import (
     Prompt,
     PromptKind,
     SurveyStep,
@@ -77,7 +77,7 @@ async def start_survey(update: Update, context: CarerlineContext, turn: Turn) ->
         async with context.services.database.transaction() as session:
             prompt = await begin_survey(session, chat_id=turn.chat_id, carer_id=turn.carer_id, survey_id=int(matched(context)), now=utc_now())
     except StaleStepError:
-        await bad_input.old_button(update, context)
+        await old_button(update, context)
         return
     await _show(context, turn, prompt)
 
@@ -129,7 +129,7 @@ async def _ask_again(context: CarerlineContext, turn: Turn, *, lead_key: str) ->
     async with context.services.database.transaction() as session:
         prompt = await current_prompt(session, chat_id=turn.chat_id)
     if prompt is None:
-        await bad_input.not_understood_text(context, turn)
+        await not_understood_text(context, turn)
         return
     await _show(context, turn, prompt, lead=text(lead_key, language=turn.language))
 
@@ -139,6 +139,6 @@ async def _step(update: Update, context: CarerlineContext, turn: Turn, step_func
         async with context.services.database.transaction() as session:
             prompt = await step_function(session, chat_id=turn.chat_id, carer_id=turn.carer_id, now=utc_now(), **arguments)
     except StaleStepError:
-        await bad_input.old_button(update, context)
+        await old_button(update, context)
         return
     await _show(context, turn, prompt)

@@ -18,8 +18,8 @@ from carerline.cli.reports import export as export_command
 from carerline.cli.reports import sitrep as sitrep_command
 from carerline.cli.sandbox import sandbox
 from carerline.cli.staff import tokens_app, users_app
-from carerline.errors import ConfigurationError
-from carerline.logging_setup import configure_logging
+from core.errors import ConfigurationError
+from core.logging_setup import configure_logging
 
 app = typer.Typer(
     name="carerline",
@@ -50,7 +50,7 @@ app.add_typer(parental_views_commands.app, name="report")
 def serve() -> None:
     """Run the bot, the staff web side and the scheduler (webhook mode when CARERLINE_PUBLIC_URL is set)."""
     from carerline.service import CarerlineService, run_until_signalled
-    from carerline.settings import load_settings
+    from core.settings import load_settings
 
     settings = load_settings()
     configure_logging(level=settings.log_level)
@@ -64,7 +64,7 @@ def seed_demo(
 ) -> None:
     """Fill the database with demo schools, routes, children and linking codes (and with --year, a whole year)."""
     from carerline.demo import seed_demo_data
-    from carerline.settings import load_settings
+    from core.settings import load_settings
 
     if year is not None:
         parental_views_commands.seed_demo_year(year, scale)

@@ -18,8 +18,8 @@ from db.enums import ApplicationStage
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
-    from carerline.settings import Settings
-    from services.applications import CouncilContact, OverdueApplication, StageChangeResult
+    from core.settings import Settings
+    from services.applications.stages import CouncilContact, OverdueApplication, StageChangeResult
 
 app = typer.Typer(help="Home-to-school transport applications: stages, and the four-week promise.", no_args_is_help=True)
 T = TypeVar("T")
@@ -27,7 +27,7 @@ OVERDUE_COLUMNS = ("reference", "council_reference", "child_name", "stage", "rec
 
 
 def _contact(settings: Settings) -> CouncilContact:
-    from services.applications import CouncilContact
+    from services.applications.stages import CouncilContact
 
     return CouncilContact(phone=settings.council_transport_phone, hours=settings.council_transport_hours)
 
@@ -40,10 +40,10 @@ def record(
     officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
 ) -> None:
     """Record a new application (stage: received); linked carers are told."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
     from db.types import utc_now
-    from services.applications import record_application
+    from services.applications.stages import record_application
 
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
@@ -67,10 +67,10 @@ def stage(
     officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
 ) -> None:
     """Move an application to a new stage; linked carers are told."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
     from db.types import utc_now
-    from services.applications import change_stage
+    from services.applications.stages import change_stage
 
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
@@ -91,11 +91,11 @@ def stage(
 @app.command()
 def overdue(csv_out: Path | None = typer.Option(None, "--csv", dir_okay=False, help="Write the list to this CSV file.")) -> None:
     """Applications past 20 working days without transport arranged."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
     from db.types import utc_now
     from messaging.quiet_hours import UK
-    from services.applications import fetch_overdue_applications
+    from services.applications.stages import fetch_overdue_applications
 
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
@@ -114,7 +114,7 @@ def overdue(csv_out: Path | None = typer.Option(None, "--csv", dir_okay=False, h
 
 def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from db.engine import Database
-    from services.applications import ApplicationError
+    from services.applications.stages import ApplicationError
 
     async def go() -> T:
         database = Database(settings.database_url)

@@ -14,9 +14,9 @@ import typer
 from db.enums import ChangeKind
 
 if TYPE_CHECKING:
-    from carerline.settings import Settings
-    from services.change_followups import CallListRow
-    from services.transport_changes import ChangeRequest, RecordedChange
+    from core.settings import Settings
+    from services.changes.followups import CallListRow
+    from services.changes.notices import ChangeRequest, RecordedChange
 
 app = typer.Typer(help="Transport changes: tell every affected family, and know who has not seen it.", no_args_is_help=True)
 
@@ -44,9 +44,9 @@ def record(
     officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
 ) -> None:
     """Record one change and queue a personal notice for every linked carer."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
-    from services.transport_changes import ChangeError, ChangeRequest
+    from services.changes.notices import ChangeError, ChangeRequest
 
     settings = load_settings()
     request = ChangeRequest(
@@ -67,7 +67,7 @@ def record(
 async def _record(settings: Settings, request: ChangeRequest) -> RecordedChange:
     from db.engine import Database
     from db.types import utc_now
-    from services.transport_changes import record_change
+    from services.changes.notices import record_change
 
     database = Database(settings.database_url)
     try:
@@ -99,9 +99,9 @@ def import_file(
     officer: str | None = typer.Option(None, help="Who records them (default: your login name)."),
 ) -> None:
     """Record every change in a CSV file; with any bad row nothing is recorded."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
-    from services.change_import import ChangeImportError, parse_changes_csv
+    from services.changes.csv_intake import ChangeImportError, parse_changes_csv
 
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
@@ -122,7 +122,7 @@ def import_file(
 async def _import(settings: Settings, *, data: bytes, officer: str, rows: int) -> list[RecordedChange]:
     from db.engine import Database
     from db.types import utc_now
-    from services.change_import import import_changes
+    from services.changes.csv_intake import import_changes
 
     database = Database(settings.database_url)
     try:
@@ -141,9 +141,9 @@ def call_list(
     csv_out: Path | None = typer.Option(None, "--csv", dir_okay=False, help="Write the list to this CSV file."),
 ) -> None:
     """Families to telephone: not acknowledged 24 hours before a change, or not reachable on Telegram."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
-    from services.change_followups import write_call_list_csv
+    from services.changes.followups import write_call_list_csv
 
     settings = load_settings()
     asyncio.run(probe_database_url(settings.database_url))
@@ -159,7 +159,7 @@ def call_list(
 async def _call_list(settings: Settings) -> list[CallListRow]:
     from db.engine import Database
     from db.types import utc_now
-    from services.change_followups import build_call_list
+    from services.changes.followups import build_call_list
 
     database = Database(settings.database_url)
     try:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from services.linking_code_batches import IssueReport
+    from services.carers.code_batches import IssueReport
 
 app = typer.Typer(help="Reference codes that link a parent's Telegram chat to their child.", no_args_is_help=True)
 
@@ -24,9 +24,9 @@ def issue(
     csv_out: Path | None = typer.Option(None, "--csv", help="Write a mail-merge CSV here (code, deep link, expiry) instead of printing."),
 ) -> None:
     """Issue new codes (valid for CARERLINE_LINK_CODE_TTL_DAYS); each is shown once, only its hash is stored."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
-    from services.linking_codes import deep_link, write_mail_merge_csv
+    from services.carers.codes import deep_link, write_mail_merge_csv
 
     settings = load_settings()
     bot_username = settings.require_bot_username()
@@ -54,7 +54,7 @@ def issue(
 async def _issue(database_url: str, *, references: list[str], all_without_code: bool, ttl_days: int) -> IssueReport:
     from db.engine import Database
     from db.types import utc_now
-    from services.linking_code_batches import (
+    from services.carers.code_batches import (
         count_children_without_code,
         issue_codes_for_children_without_one,
         issue_codes_for_references,

@@ -12,7 +12,7 @@ app = typer.Typer(help="Create or change the database schema (Alembic migrations
 @app.command()
 def upgrade(revision: str = typer.Argument("head", help="Migrate to this revision (default: the newest).")) -> None:
     """Apply every migration up to REVISION (default: the newest)."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from db.migrate import current_revision, upgrade_database
 
     settings = load_settings()
@@ -24,7 +24,7 @@ def upgrade(revision: str = typer.Argument("head", help="Migrate to this revisio
 @app.command()
 def current() -> None:
     """Print the revision the database is at."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from db.migrate import current_revision
 
     settings = load_settings()

@@ -8,15 +8,15 @@ from typing import Any
 
 import typer
 
-from carerline.logging_setup import configure_logging
+from core.logging_setup import configure_logging
 
 
 def deliver(workers: int = typer.Option(1, min=1, max=16, help="Workers in this process.")) -> None:
     """Send the outbox (CARERLINE_DELIVERY_* settings) until SIGTERM; safe to run in several processes."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
-    from messaging.delivery_settings import load_delivery_settings
-    from messaging.engine import run_delivery_until_signalled
+    from messaging.delivery.settings import load_delivery_settings
+    from messaging.delivery.engine import run_delivery_until_signalled
 
     settings = load_settings()
     settings.require_bot_token()

@@ -11,14 +11,14 @@ import typer
 from reports.parental_views.enums import ReportFormat
 
 if TYPE_CHECKING:
-    from reports.parental_views.periods import AcademicYear
+    from services.calendar.periods import AcademicYear
     from reports.parental_views.service import RenderedReport
 
 app = typer.Typer(help="Reports: the PACT parental-views section of the annual report.", no_args_is_help=True)
 
 
 def _year(text: str) -> AcademicYear:
-    from reports.parental_views.periods import AcademicYear, InvalidAcademicYear
+    from services.calendar.periods import AcademicYear, InvalidAcademicYear
 
     try:
         return AcademicYear.parse(text)
@@ -55,7 +55,7 @@ def parental_views(
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: parental-views-YEAR.FORMAT)."),
 ) -> None:
     """The PACT parental-views section for one academic year, from Carerline's records (counts under 5 suppressed)."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
 
     academic_year = _year(year)
@@ -72,7 +72,7 @@ def seed_demo_year(year: str, scale: float) -> None:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from carerline.demo_year import seed_demo_year as seed
-    from carerline.settings import load_settings
+    from core.settings import load_settings
 
     academic_year = _year(year)
     settings = load_settings()

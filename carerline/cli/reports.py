@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from db.engine import Database
     from reports.exports.service import ExportRequest
     from reports.sitrep import SitRep
-    from services.audit import Actor
+    from services.staff.audit import Actor
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -25,10 +25,10 @@ def _utc(value: datetime | None) -> datetime | None:
 
 async def _actor_for(database: Database, staff_email: str | None) -> Actor:
     """The CLI acts as the system unless a staff account is named (needed for identifying exports)."""
-    from db.dao.staff import fetch_user_by_email
+    from db.dao.staff.accounts import fetch_user_by_email
     from db.models.staff import ActorKind
-    from services.audit import Actor
-    from services.staff_accounts import normalise_email
+    from services.staff.audit import Actor
+    from services.staff.accounts import normalise_email
 
     if staff_email is None:
         return Actor.system("carerline export (CLI)")
@@ -76,9 +76,9 @@ def export(
     staff_email: str | None = typer.Option(None, help="Staff account making the export (required with --identifying)."),
 ) -> None:
     """Export feedback, complaints, problems, change notices or deliveries (pseudonymised unless --identifying)."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
-    from db.dao.reports_exports import ExportFilter
+    from db.dao.reports.exports import ExportFilter
     from reports.exports.service import ExportRefused, ExportRequest
 
     settings = load_settings()
@@ -124,7 +124,7 @@ def sitrep(
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: print it)."),
 ) -> None:
     """The SitRep now: open problems, unacknowledged notices, unreachable carers, late applications and complaints."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
     from reports.sitrep import render_sitrep_csv, render_sitrep_html
 

@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from carerline.logging_setup import configure_logging
+from core.logging_setup import configure_logging
 
 SANDBOX_TOKEN = "123456789:SANDBOX-not-a-real-token-AAAAAAAAAAAA"
 SANDBOX_BOT_USERNAME = "CarerlineSandboxBot"
@@ -41,7 +41,7 @@ async def _run_sandbox(*, host: str, emulator_port: int, overrides: dict[str, ob
     from carerline.demo import seed_demo_data
     from carerline.demo_staff import seed_sandbox_staff
     from carerline.service import CarerlineService, run_until_signalled
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from sandbox.emulator import BotApiEmulator
 
     emulator = BotApiEmulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME)

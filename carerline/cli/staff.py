@@ -15,7 +15,7 @@ from db.enums import StaffRole
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
-    from services.audit import Actor
+    from services.staff.audit import Actor
 
 users_app = typer.Typer(help="Staff accounts: create, list, deactivate.", no_args_is_help=True)
 tokens_app = typer.Typer(
@@ -26,17 +26,17 @@ ROLE_HELP = "pact_coordinator, officer or admin (see README: Who may do what)."
 
 
 def _cli_actor() -> Actor:
-    from services.audit import Actor
+    from services.staff.audit import Actor
 
     return Actor.system(f"command line ({getpass.getuser()})")
 
 
 def _in_transaction(work: Callable[[AsyncSession], Awaitable[Result]]) -> Result:
     """Migrate if needed, run one unit of work, and turn account errors into one line and exit 1."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from db.engine import Database
     from db.migrate import upgrade_database_async
-    from services.staff_accounts import AccountError
+    from services.staff.accounts import AccountError
 
     async def run() -> Result:
         settings = load_settings()
@@ -57,7 +57,7 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[Result]]) -> Result
 
 def _read_password(*, from_stdin: bool, generate: bool) -> tuple[str, bool]:
     if generate:
-        from services.staff_accounts import generate_password
+        from services.staff.accounts import generate_password
 
         return generate_password(), True
     if from_stdin:
@@ -81,8 +81,8 @@ def create_user_command(
 ) -> None:
     """Add a staff account (the password is prompted for unless --password-stdin or --generate-password)."""
     from db.types import utc_now
-    from services.permissions import ROLE_LABELS
-    from services.staff_accounts import create_user
+    from services.staff.permissions import ROLE_LABELS
+    from services.staff.accounts import create_user
 
     password, was_generated = _read_password(from_stdin=password_stdin, generate=generate)
     user = _in_transaction(
@@ -104,7 +104,7 @@ def create_user_command(
 @users_app.command("list")
 def list_users_command() -> None:
     """Every staff account."""
-    from services.staff_accounts import list_users
+    from services.staff.accounts import list_users
 
     users = _in_transaction(list_users)
     for user in users:
@@ -118,7 +118,7 @@ def deactivate_user_command(
 ) -> None:
     """Stop an account signing in and end its sessions."""
     from db.types import utc_now
-    from services.staff_accounts import deactivate_user, find_user_by_email
+    from services.staff.accounts import deactivate_user, find_user_by_email
 
     async def work(session: AsyncSession) -> str:
         user = await find_user_by_email(session, email=email)
@@ -135,7 +135,7 @@ def create_token_command(
 ) -> None:
     """Issue an API token and print it once; only its hash is kept."""
     from db.types import utc_now
-    from services.staff_accounts import create_api_token
+    from services.staff.accounts import create_api_token
 
     issued = _in_transaction(
         lambda session: create_api_token(
@@ -151,7 +151,7 @@ def create_token_command(
 @tokens_app.command("list")
 def list_tokens_command() -> None:
     """Every API token (never the token itself)."""
-    from services.staff_accounts import list_api_tokens
+    from services.staff.accounts import list_api_tokens
 
     for token in _in_transaction(list_api_tokens):
         state = "revoked" if token.revoked_at else "live"
@@ -164,7 +164,7 @@ def revoke_token_command(
 ) -> None:
     """Revoke a token; clients using it are refused from now on."""
     from db.types import utc_now
-    from services.staff_accounts import revoke_api_token
+    from services.staff.accounts import revoke_api_token
 
     token = _in_transaction(
         lambda session: revoke_api_token(

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from carerline.settings import Settings
-    from services.linking_codes import IssuedCode
-    from services.transport_import import ImportReport
+    from core.settings import Settings
+    from services.carers.codes import IssuedCode
+    from services.transport.imports import ImportReport
 
 app = typer.Typer(help="Import data files.", no_args_is_help=True)
 
@@ -28,10 +28,10 @@ def transport(
     ),
 ) -> None:
     """Import schools, operators, routes, stops and children; all rows valid or nothing is saved."""
-    from carerline.settings import load_settings
+    from core.settings import load_settings
     from carerline.startup import probe_database_url
-    from services.linking_codes import write_mail_merge_csv
-    from services.transport_import import MAX_ERRORS_SHOWN
+    from services.carers.codes import write_mail_merge_csv
+    from services.transport.rows import MAX_ERRORS_SHOWN
 
     settings = load_settings()
     if issue_codes is not None:
@@ -56,7 +56,7 @@ def transport(
 async def _import(settings: Settings, *, data: bytes, issue_codes: bool) -> tuple[ImportReport, list[IssuedCode]]:
     from db.engine import Database
     from db.types import utc_now
-    from services.transport_import import ImportReport, import_transport_data, issue_codes_for_children_without_one
+    from services.transport.imports import ImportReport, import_transport_data, issue_codes_for_children_without_one
 
     database = Database(settings.database_url)
     now = utc_now()

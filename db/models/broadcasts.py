@@ -32,7 +32,7 @@ class Broadcast(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=120)
     template_text: str = Field(sa_column=Column(Text, nullable=False))
-    # e.g. {"kind": "school", "value": 12}; resolved afresh by services/audiences.py at each use.
+    # e.g. {"kind": "school", "value": 12}; resolved afresh by services/broadcasts/audiences.py at each use.
     audience: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=BroadcastStatus.DRAFT.value, sa_column=Column(String(24), nullable=False))
     audience_size_at_request: int | None = None

@@ -37,7 +37,7 @@ class Survey(SQLModel, table=True):
     # [{"text": str, "kind": "text" | "choice", "choices": [str, ...]}], at most three.
     questions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     asks_for_comments: bool = True
-    # e.g. {"kind": "school", "value": 12}; resolved by services/audiences.py when sent.
+    # e.g. {"kind": "school", "value": 12}; resolved by services/broadcasts/audiences.py when sent.
     audience: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=SurveyStatus.DRAFT.value, sa_column=Column(String(16), nullable=False))
     closes_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -1,7 +1,7 @@
 """What each export holds: its query, its columns, and how a row is made safe to leave officer scope.
 
 Pseudonymised (the default): the carer appears only as `carers.pseudonym`; no names, chat ids or
-child references; every free-text column passes services.redaction.redact with the carer's and
+child references; every free-text column passes services.privacy.redaction.redact with the carer's and
 child's names as held. Identifying (officers, audited): adds the names, chat id and child reference
 and keeps free text as written.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.reports_exports import (
+from db.dao.reports.exports import (
     ExportFilter,
     fetch_change_notices_export_page,
     fetch_complaints_export_page,
@@ -26,7 +26,7 @@ from db.dao.reports_exports import (
     fetch_problems_export_page,
 )
 from reports.exports.enums import ExportKind
-from services.redaction import redact
+from services.privacy.redaction import redact
 
 PageFetcher = Callable[..., Awaitable[list[RowMapping]]]
 

@@ -7,13 +7,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from db.dao.reports_exports import ExportFilter
+from db.dao.reports.exports import ExportFilter
 from db.engine import Database
 from db.models.staff import ActorKind
 from reports.exports.kinds import ExportKind, export_columns, fetch_shaped_page
 from reports.exports.writers import ExportFormat, Record, write_export_file
-from services.audit import Actor, RequestOrigin, record_audit
-from services.permissions import Permission, role_may
+from services.staff.audit import Actor, RequestOrigin, record_audit
+from services.staff.permissions import Permission, role_may
 
 PAGE_SIZE = 1_000
 

@@ -6,15 +6,15 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from db.dao.parental_views import CaseRow
+from db.dao.reports.parental_views import CaseRow
 from db.models.casework import Complaint, ComplaintOutcome, ProblemReport
 from reports.parental_views.model import Section, Table
 from reports.parental_views.publishing import is_suppressed, published_count, published_share
-from services.casework_errors import council_day
-from services.complaint_timetable import ComplaintSubject, is_response_within_code
-from services.complaints import COMPLAINT_LABELS, timetable_of
-from services.feedback_tagging import ProblemCategory
-from services.problem_reports import PROBLEM_LABELS
+from services.casework.errors import council_day
+from services.complaints.timetable import ComplaintSubject, is_response_within_code
+from services.complaints.workflow import COMPLAINT_LABELS, timetable_of
+from services.feedback.tagging import ProblemCategory
+from services.problems.reports import PROBLEM_LABELS
 
 OUTCOME_LABELS = {
     ComplaintOutcome.UPHELD: "Upheld",

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.parental_views import (
+from db.dao.reports.parental_views import (
     CaseRow,
     FeedbackRow,
     count_linked_carers,
@@ -27,9 +27,9 @@ from db.dao.parental_views import (
 from reports.parental_views.casework_figures import complaints_section, problems_section
 from reports.parental_views.model import ChartData, ParentalViewsReport, Section, Table
 from reports.parental_views.narrative import commentary_section, method_section, quotes_section, you_said_section
-from reports.parental_views.periods import AcademicYear
+from services.calendar.periods import AcademicYear
 from reports.parental_views.publishing import is_suppressed, published_count, published_share, whole_percent
-from services.feedback_themes import Theme
+from services.feedback.themes import Theme
 
 UNKNOWN_DISTRICT = "District not known"
 NOT_PUBLISHED = "not published (small numbers)"

@@ -6,13 +6,13 @@ from collections.abc import Callable, Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.parental_views import fetch_commentary, fetch_you_said_rows
+from db.dao.reports.parental_views import fetch_commentary, fetch_you_said_rows
 from db.models.casework import QuoteStatus
 from reports.parental_views.model import QuoteGroup, Section, Table
-from reports.parental_views.periods import AcademicYear
+from services.calendar.periods import AcademicYear
 from reports.parental_views.publishing import SUPPRESSION_THRESHOLD
-from services.feedback import quote_candidates
-from services.redaction import redact
+from services.feedback.records import quote_candidates
+from services.privacy.redaction import redact
 
 QUOTES_PER_THEME = 3
 MAX_QUOTE_LENGTH = 280

@@ -9,7 +9,7 @@ from docx.shared import Cm
 
 from reports.parental_views.charts import chart_png
 from reports.parental_views.model import ParentalViewsReport, Section, Table
-from services.duty_alerts import local_time
+from services.casework.duty_alerts import local_time
 
 CHART_WIDTH = Cm(16)
 

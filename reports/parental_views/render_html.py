@@ -11,7 +11,7 @@ from markupsafe import Markup
 import templates
 from reports.parental_views.charts import chart_svg
 from reports.parental_views.model import ParentalViewsReport
-from services.duty_alerts import local_time
+from services.casework.duty_alerts import local_time
 
 TEMPLATES_DIR = Path(templates.__file__).parent / "reports"
 

@@ -10,7 +10,7 @@ from db.engine import Database
 from reports.parental_views.enums import ReportFormat
 from reports.parental_views.figures import ProgressCallback, build_parental_views
 from reports.parental_views.model import ParentalViewsReport
-from reports.parental_views.periods import AcademicYear
+from services.calendar.periods import AcademicYear
 
 
 @dataclass(frozen=True, slots=True)

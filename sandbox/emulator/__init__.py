@@ -3,7 +3,7 @@
 from sandbox.emulator.emulator import BotApiEmulator
 from sandbox.emulator.errors import ApiError
 from sandbox.emulator.faults import FaultConfig
-from sandbox.emulator.html_entities import HtmlParseError, ParsedText, parse_html, utf16_length
+from sandbox.emulator.bot_api.html_entities import HtmlParseError, ParsedText, parse_html, utf16_length
 from sandbox.emulator.models import (
     CallbackAnswer,
     DocumentInfo,

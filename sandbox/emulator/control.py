@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from sandbox.emulator.emulator import BotApiEmulator
+    from sandbox.emulator.world import EmulatedTelegram
 
 PREFIX = "/_emulator"
 MAX_LONG_POLL_S = 60.0
@@ -65,7 +65,7 @@ def _guarded(handler: ControlHandler) -> ControlHandler:
 class ControlApi:
     """Route handlers bound to one emulator."""
 
-    def __init__(self, *, emulator: BotApiEmulator) -> None:
+    def __init__(self, *, emulator: EmulatedTelegram) -> None:
         self.emulator = emulator
 
     def _user_id(self, request: web.Request) -> int:
@@ -252,7 +252,7 @@ class ControlApi:
         raise LookupError(f"message {message_id} in chat {user_id} has no document")
 
 
-def add_control_routes(app: web.Application, *, emulator: BotApiEmulator) -> None:
+def add_control_routes(app: web.Application, *, emulator: EmulatedTelegram) -> None:
     """Register the /_emulator/ routes on `app`."""
     api = ControlApi(emulator=emulator)
     routes: list[tuple[str, str, ControlHandler]] = [

@@ -8,7 +8,7 @@ import re
 import time
 from typing import Any
 
-from sandbox.emulator.html_entities import utf16_length
+from sandbox.emulator.bot_api.html_entities import utf16_length
 from sandbox.emulator.models import DocumentInfo, EmulatedUser, MessageVersion, SentMessage
 from sandbox.emulator.state import EmulatorState
 

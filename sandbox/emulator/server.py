@@ -14,14 +14,14 @@ from aiohttp import web
 from sandbox.emulator.control import add_control_routes
 from sandbox.emulator.errors import ApiError
 from sandbox.emulator.faults import FaultKind
-from sandbox.emulator.methods_messages import MESSAGE_METHODS
-from sandbox.emulator.methods_misc import MISC_METHODS
-from sandbox.emulator.methods_updates import UPDATE_METHODS
-from sandbox.emulator.params import ApiParams
-from sandbox.emulator.registry import MethodContext, MethodSpec
+from sandbox.emulator.bot_api.messages import MESSAGE_METHODS
+from sandbox.emulator.bot_api.misc import MISC_METHODS
+from sandbox.emulator.bot_api.updates import UPDATE_METHODS
+from sandbox.emulator.bot_api.params import ApiParams
+from sandbox.emulator.bot_api.registry import MethodContext, MethodSpec
 
 if TYPE_CHECKING:
-    from sandbox.emulator.emulator import BotApiEmulator
+    from sandbox.emulator.world import EmulatedTelegram
 
 LOGGER = logging.getLogger(__name__)
 PHONE_DIR = Path(__file__).resolve().parent.parent / "phone"
@@ -49,7 +49,7 @@ def _drop_connection(request: web.Request) -> NoReturn:
     raise web.HTTPServiceUnavailable()
 
 
-def _emulator(request: web.Request) -> BotApiEmulator:
+def _emulator(request: web.Request) -> EmulatedTelegram:
     return request.app[EMULATOR_KEY]  # type: ignore[return-value]
 
 
@@ -130,7 +130,7 @@ async def handle_phone_index(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(PHONE_DIR / "index.html")
 
 
-def build_app(emulator: BotApiEmulator) -> web.Application:
+def build_app(emulator: EmulatedTelegram) -> web.Application:
     """Create the aiohttp application for one emulator instance."""
     app = web.Application(client_max_size=60 * 1024 * 1024)
     app[EMULATOR_KEY] = emulator

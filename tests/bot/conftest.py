@@ -10,7 +10,7 @@ from carerline.service import CarerlineService
 from db.engine import Database
 from db.models import Child
 from sandbox.emulator import BotApiEmulator
-from services.linking_codes import IssuedCode
+from services.carers.codes import IssuedCode
 from tests.conftest import TEST_TOKEN, make_settings
 from tests.support.factories import make_child, make_linking_code, make_route
 

@@ -13,8 +13,8 @@ from db.engine import Database
 from db.models import ApplicationStage, ChangeKind, ChangeNotice, Child, OutboxMessage, Route
 from db.types import utc_now
 from sandbox.emulator import BotApiEmulator
-from services.applications import CouncilContact, change_stage, record_application
-from services.linking_codes import IssuedCode
+from services.applications.stages import CouncilContact, change_stage, record_application
+from services.carers.codes import IssuedCode
 from tests.support.factories import make_transport_change
 from tests.support.phone import Phone, label
 from tests.support.waiting import wait_for_condition

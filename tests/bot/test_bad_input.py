@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import select
 
 from carerline.service import CarerlineService
-from db.dao.message_log import fetch_messages_for_chat
+from db.dao.delivery.message_log import fetch_messages_for_chat
 from db.engine import Database
 from db.models import Carer, ChatThrottle, Child
 from sandbox.emulator import BotApiEmulator, SentMessage
-from services.linking_codes import IssuedCode
+from services.carers.codes import IssuedCode
 from tests.support.phone import Phone, label, visible
 from tests.support.waiting import wait_for_condition
 

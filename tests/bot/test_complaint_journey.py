@@ -25,8 +25,8 @@ from db.models import Child
 from db.models.casework import Complaint, ComplaintAttachment, ComplaintStatus
 from db.models.staff import AuditEvent, StaffRole, StaffUser
 from sandbox.emulator import BotApiEmulator, SentMessage
-from services.complaints import MAX_DESCRIPTION_LENGTH
-from services.linking_codes import IssuedCode
+from services.complaints.workflow import MAX_DESCRIPTION_LENGTH
+from services.carers.codes import IssuedCode
 from tests.support.casework import pdf_bytes, windows_executable_bytes
 from tests.support.factories import make_child, make_linking_code
 from tests.support.phone import Phone, label, visible

@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 from sqlmodel import select
 
 from carerline.service import CarerlineService
-from db.dao.message_log import fetch_messages_for_chat
+from db.dao.delivery.message_log import fetch_messages_for_chat
 from db.engine import Database
 from db.models import Carer, Child, ConversationState
 from sandbox.emulator import BotApiEmulator
-from services.linking_codes import IssuedCode
+from services.carers.codes import IssuedCode
 from tests.support.phone import Phone, label, visible
 
 IssueCode = Callable[..., Awaitable[tuple[Child, IssuedCode]]]

@@ -12,8 +12,8 @@ from db.engine import Database
 from db.models import Child
 from db.models.casework import FeedbackItem, QuoteStatus
 from sandbox.emulator import BotApiEmulator
-from services.feedback import MAX_FEEDBACK_LENGTH
-from services.linking_codes import IssuedCode
+from services.feedback.records import MAX_FEEDBACK_LENGTH
+from services.carers.codes import IssuedCode
 from tests.support.phone import Phone, label, visible
 
 IssueCode = Callable[..., Awaitable[tuple[Child, IssuedCode]]]

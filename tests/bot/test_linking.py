@@ -14,7 +14,7 @@ from db.engine import Database
 from db.models import Carer, CarerChildLink, Child, ConsentEvent, LinkingFailure
 from db.types import utc_now
 from sandbox.emulator import BotApiEmulator
-from services.linking_codes import IssuedCode
+from services.carers.codes import IssuedCode
 from tests.support.phone import Phone, label, visible
 
 IssueCode = Callable[..., Awaitable[tuple[Child, IssuedCode]]]

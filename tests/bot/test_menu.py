@@ -13,7 +13,7 @@ from carerline.service import CarerlineService
 from db.engine import Database
 from db.models import Child, RouteStop
 from sandbox.emulator import BotApiEmulator, SentMessage
-from services.linking_codes import IssuedCode
+from services.carers.codes import IssuedCode
 from tests.support.factories import make_child, make_operator, make_route
 from tests.support.phone import Phone, label, visible
 

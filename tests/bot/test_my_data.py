@@ -15,7 +15,7 @@ from carerline.service import CarerlineService
 from db.engine import Database
 from db.models import Carer, Child, ConsentEvent, MessageRecord
 from sandbox.emulator import BotApiEmulator, SentMessage
-from services.linking_codes import IssuedCode
+from services.carers.codes import IssuedCode
 from tests.support.phone import Phone, label, visible
 from tests.support.waiting import wait_for_condition
 

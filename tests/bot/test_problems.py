@@ -13,8 +13,8 @@ from db.models import Child
 from db.models.casework import ProblemReport
 from db.models.staff import StaffRole
 from sandbox.emulator import BotApiEmulator, SentMessage
-from services.linking_codes import IssuedCode
-from services.problem_reports import MAX_DETAILS_LENGTH
+from services.carers.codes import IssuedCode
+from services.problems.reports import MAX_DETAILS_LENGTH
 from tests.support.factories import make_child, make_linking_code
 from tests.support.phone import Phone, label, visible
 from tests.support.staff import StaffWeb

@@ -10,7 +10,7 @@ from carerline.service import CarerlineService
 from db.engine import Database
 from db.models import CarerChildLink, Child
 from sandbox.emulator import BotApiEmulator
-from services.linking_codes import IssuedCode
+from services.carers.codes import IssuedCode
 from tests.support.phone import Phone, label, visible
 
 IssueCode = Callable[..., Awaitable[tuple[Child, IssuedCode]]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from carerline.service import CarerlineService
-from db.dao.message_log import fetch_messages_for_chat
+from db.dao.delivery.message_log import fetch_messages_for_chat
 from db.models import MessageDirection
 from sandbox.emulator import BotApiEmulator
 from tests.support.phone import Phone, visible

@@ -15,11 +15,11 @@ from db.models.surveys import Survey
 from db.models.staff import ActorKind
 from db.types import utc_now
 from sandbox.emulator import BotApiEmulator, SentMessage
-from services.audiences import resolve_audience
-from services.audit import Actor
-from services.feedback import MAX_FEEDBACK_LENGTH
-from services.linking_codes import IssuedCode
-from services.surveys import QuestionInput, SurveyInput, close_survey, create_survey, run_survey_followups, send_survey
+from services.broadcasts.audiences import resolve_audience
+from services.staff.audit import Actor
+from services.feedback.records import MAX_FEEDBACK_LENGTH
+from services.carers.codes import IssuedCode
+from services.surveys.workflow import QuestionInput, SurveyInput, close_survey, create_survey, run_survey_followups, send_survey
 from tests.support.factories import make_child, make_route
 from tests.support.phone import Phone, label, visible
 

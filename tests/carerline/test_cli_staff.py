@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from carerline.cli import app
 from db.engine import Database
-from services.staff_accounts import sha256_hex, verify_password
+from services.staff.accounts import sha256_hex, verify_password
 
 
 @pytest.fixture

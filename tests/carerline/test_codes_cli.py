@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import LinkingCode
-from services.linking_codes import hash_code, normalise_code
+from services.carers.codes import hash_code, normalise_code
 from tests.carerline.test_cli import run_cli
 from tests.support.factories import make_child, make_linking_code
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
-from db.dao.message_log import fetch_messages_for_chat
+from db.dao.delivery.message_log import fetch_messages_for_chat
 from db.engine import Database
 from db.models import MessageDirection
 from sandbox.emulator import BotApiEmulator

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from db.dao.conversations import StaleConversationError, fetch_conversation, reset_conversation, save_conversation
+from db.dao.carers.conversations import StaleConversationError, fetch_conversation, reset_conversation, save_conversation
 from db.engine import Database
 
 NOW = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)

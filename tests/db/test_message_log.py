@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from db.dao.message_log import count_messages, fetch_messages_for_chat, save_inbound_message, save_outbound_message
+from db.dao.delivery.message_log import count_messages, fetch_messages_for_chat, save_inbound_message, save_outbound_message
 from db.engine import Database
 from db.models import MessageDirection
 

@@ -7,12 +7,12 @@ from datetime import datetime
 
 import pytest
 
-from carerline.settings import Settings
+from core.settings import Settings
 from db.engine import Database
 from db.models import Carer
 from db.types import utc_now
-from messaging.delivery_settings import DeliverySettings
-from messaging.engine import DeliveryEngine
+from messaging.delivery.settings import DeliverySettings
+from messaging.delivery.engine import DeliveryEngine
 from messaging.outbox import EnqueueResult, OutgoingMessage, enqueue_messages, seen_button_markup
 from sandbox.emulator import BotApiEmulator
 from tests.conftest import make_settings

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from db.dao.delivery import count_unfinished_rows
-from db.dao.outbox import count_outbox_by_state, fetch_outbox_messages
+from db.dao.delivery.claims import count_unfinished_rows
+from db.dao.delivery.outbox import count_outbox_by_state, fetch_outbox_messages
 from db.engine import Database
 from db.models import Carer
 from messaging.outbox import EnqueueResult

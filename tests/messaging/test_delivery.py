@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from db.dao.delivery import count_unfinished_rows
-from db.dao.message_log import fetch_messages_for_chat
-from db.dao.outbox import count_outbox_by_state, fetch_outbox_messages
+from db.dao.delivery.claims import count_unfinished_rows
+from db.dao.delivery.message_log import fetch_messages_for_chat
+from db.dao.delivery.outbox import count_outbox_by_state, fetch_outbox_messages
 from db.engine import Database
 from db.models import Carer, MessageDirection
-from messaging.engine import DeliveryEngine
+from messaging.delivery.engine import DeliveryEngine
 from messaging.outbox import EnqueueResult
 from sandbox.emulator import BotApiEmulator
 from tests.messaging.conftest import outgoing, sent_exactly_once

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from db.dao.outbox import fetch_outbox_messages
+from db.dao.delivery.outbox import fetch_outbox_messages
 from db.engine import Database
 from db.models import Carer
 from messaging.outbox import EnqueueResult, OutgoingMessage

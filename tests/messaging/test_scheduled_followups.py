@@ -11,7 +11,7 @@ from carerline.service import CarerlineService
 from db.engine import Database
 from db.models import ChangeNotice, OutboxMessage, scheduler_jobs_table
 from db.types import utc_now
-from messaging.scheduler import CHANGE_FOLLOWUPS_JOB_ID
+from carerline.jobs import CHANGE_FOLLOWUPS_JOB_ID
 from sandbox.emulator import BotApiEmulator
 from tests.conftest import make_settings
 from tests.messaging.conftest import fast_delivery

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from db.dao.reports_exports import ExportFilter
+from db.dao.reports.exports import ExportFilter
 from db.engine import Database
 from db.models.casework import Complaint, ComplaintStatus, FeedbackItem, FeedbackSource, ProblemReport
 from db.models.changes import ChangeNotice, TransportChange
@@ -23,7 +23,7 @@ from db.models.staff import ActorKind, AuditEvent, StaffRole
 from reports.exports.kinds import ExportKind
 from reports.exports.service import ExportRefused, ExportRequest, export_to_file
 from reports.exports.writers import ExportFormat
-from services.audit import Actor
+from services.staff.audit import Actor
 from tests.support.factories import make_carer, make_child, make_route, make_school
 
 CARER_NAMES = ("Bernadette", "Ophelia")

@@ -15,7 +15,7 @@ from docx import Document
 from db.engine import Database
 from reports.parental_views.figures import build_parental_views, describe_duration, nearest_rank_percentile
 from reports.parental_views.model import ParentalViewsReport
-from reports.parental_views.periods import AcademicYear
+from services.calendar.periods import AcademicYear
 from reports.parental_views.render_docx import render_parental_views_docx
 from reports.parental_views.render_html import render_parental_views_html
 from reports.parental_views.render_pdf import render_parental_views_pdf

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from db.models.casework import FeedbackSource
 from db.models.staff import StaffRole
-from services.feedback import record_feedback
+from services.feedback.records import record_feedback
 from tests.support.browser import ConsoleWatch, axe_violations, chromium
 from tests.support.factories import make_family
 from tests.support.parental_views_year import build_fixture_year

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from carerline.demo_year import seed_demo_year
 from db.engine import Database
 from reports.parental_views.figures import build_parental_views
-from reports.parental_views.periods import AcademicYear
+from services.calendar.periods import AcademicYear
 
 YEAR = AcademicYear.parse("2025-26")
 

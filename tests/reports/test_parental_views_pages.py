@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from db.models.casework import FeedbackSource
 from db.models.staff import AuditEvent, StaffRole
-from services.feedback import record_feedback
+from services.feedback.records import record_feedback
 from tests.support.factories import make_family
 from tests.support.staff import StaffWeb
 

@@ -16,9 +16,10 @@ from db.engine import Database
 from db.models.applications import ApplicationStage, HtstApplication
 from db.models.casework import Complaint, ComplaintStatus, DutyAlertRecord, ProblemReport
 from db.models.changes import ChangeNotice, TransportChange
-from messaging.scheduler import SITREP_JOB_ID, add_standing_jobs, build_scheduler
+from carerline.jobs import SITREP_JOB_ID, add_standing_jobs
+from messaging.scheduler import build_scheduler
 from reports.sitrep import build_sitrep, render_sitrep_csv, render_sitrep_html, send_sitrep
-from services.duty_alerts import DutyNotifier, SmtpDutyClient
+from services.casework.duty_alerts import DutyNotifier, SmtpDutyClient
 from tests.support.casework import LocalSmtpServer
 from tests.support.factories import make_carer, make_child
 from tests.support.waiting import wait_for_condition

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.emulator.html_entities import (
+from sandbox.emulator.bot_api.html_entities import (
     HtmlParseError,
     parse_html,
     strip_visible_text,

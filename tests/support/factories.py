@@ -12,7 +12,7 @@ from db.models import Carer, CarerChildLink, Child, Operator, Phase, Route, Rout
 from db.types import utc_now
 
 if TYPE_CHECKING:
-    from services.linking_codes import IssuedCode
+    from services.carers.codes import IssuedCode
 
 _sequence = itertools.count(1)
 
@@ -122,7 +122,7 @@ async def make_linking_code(
     session: AsyncSession, *, child: Child | None = None, ttl_days: int = 60, now: datetime | None = None
 ) -> IssuedCode:
     """Issue a real linking code (the only moment the code is known) for a child, made if not given."""
-    from services.linking_codes import issue_linking_codes
+    from services.carers.codes import issue_linking_codes
 
     child = child or await make_child(session)
     [issued] = await issue_linking_codes(session, children=[child], ttl_days=ttl_days, now=now or utc_now())
@@ -145,7 +145,7 @@ async def make_transport_change(
     from datetime import timedelta
 
     from db.models import ChangeKind
-    from services.transport_changes import ChangeRequest, record_change
+    from services.changes.notices import ChangeRequest, record_change
 
     now = now or utc_now()
     values: dict[str, object] = {
@@ -165,9 +165,9 @@ async def make_sample_transport(session: AsyncSession, *, now: datetime | None =
     """The README's sample export and changes imported, and application HTST-1 (for API runs that need records)."""
     from pathlib import Path
 
-    from services.applications import CouncilContact, record_application
-    from services.change_import import import_changes
-    from services.transport_import import import_transport_data
+    from services.applications.stages import CouncilContact, record_application
+    from services.changes.csv_intake import import_changes
+    from services.transport.imports import import_transport_data
 
     now = now or utc_now()
     samples = Path(__file__).resolve().parents[2] / "docs" / "samples"

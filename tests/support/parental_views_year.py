@@ -24,7 +24,7 @@ from sqlmodel import col, select
 from db.engine import Database
 from db.models import CarerChildLink, ChangeNotice, Complaint, OutboxMessage, ProblemReport
 from db.models.casework import ComplaintOutcome, ComplaintStatus, FeedbackSource
-from services.feedback import curate_quote, record_feedback
+from services.feedback.records import curate_quote, record_feedback
 from tests.support.factories import make_carer, make_child, make_route, make_school, make_transport_change
 
 REPORT_NOW = datetime(2026, 9, 15, 9, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from carerline.i18n import plain_text, text
+from core.i18n import plain_text, text
 from sandbox.emulator import BotApiEmulator, SentMessage, parse_html
 
 REPLY_TIMEOUT_S = 10.0

@@ -13,14 +13,14 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from carerline.lifecycle import Lifecycle
-from carerline.metrics import Metrics
-from carerline.settings import Settings
+from core.lifecycle import Lifecycle
+from core.metrics import Metrics
+from core.settings import Settings
 from db.engine import Database
 from db.models.staff import StaffRole, StaffUser
 from db.types import utc_now
-from services.audit import Actor
-from services.staff_accounts import create_api_token, create_user
+from services.staff.audit import Actor
+from services.staff.accounts import create_api_token, create_user
 from tests.support.postgres import free_port
 from web.app import init_web_app
 

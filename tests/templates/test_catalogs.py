@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from carerline.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, catalog_keys, load_catalogs, plain_text
+from core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, catalog_keys, load_catalogs, plain_text
 from sandbox.emulator import parse_html
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ def test_every_key_used_in_code_exists() -> None:
 def test_keys_built_at_run_time_exist() -> None:
     from bot.menu import COMMANDS
     from db.models import UPDATE_KINDS
-    from services.linking import LinkOutcome
+    from services.carers.linking import LinkOutcome
 
     keys = [f"settings.kind.{kind}" for kind in UPDATE_KINDS] + [key for _, key in COMMANDS]
     keys += [f"linking.{outcome}" for outcome in LinkOutcome]

@@ -9,8 +9,8 @@ import pytest
 from aiohttp import web
 
 from db.models.staff import StaffRole
-from services.permissions import Permission
-from tests.services.test_permissions import readme_matrix
+from services.staff.permissions import Permission
+from tests.services.staff.test_permissions import readme_matrix
 from tests.support.staff import StaffClient, StaffWeb
 from web.auth.access import declared_access
 from web.auth.middleware import INFRASTRUCTURE_PATHS, is_api_path

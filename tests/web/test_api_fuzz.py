@@ -22,7 +22,7 @@ from db.models.surveys import Survey
 from db.models.casework import ProblemReport
 from db.models.casework import FeedbackItem, FeedbackSource, QuoteStatus
 from db.models.staff import StaffRole
-from services.permissions import ROLE_PERMISSIONS
+from services.staff.permissions import ROLE_PERMISSIONS
 from tests.support.factories import make_sample_transport
 from tests.support.staff import StaffWeb
 from tests.web.test_complaints import seed_complaints

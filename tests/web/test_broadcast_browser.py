@@ -12,8 +12,8 @@ from carerline.service import CarerlineService
 from db.engine import Database
 from db.models.staff import StaffRole
 from sandbox.emulator import BotApiEmulator
-from services.audit import Actor
-from services.staff_accounts import create_user
+from services.staff.audit import Actor
+from services.staff.accounts import create_user
 from tests.conftest import make_settings
 from tests.messaging.conftest import fast_delivery
 from tests.support.browser import ConsoleWatch, axe_violations, chromium

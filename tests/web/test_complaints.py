@@ -13,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models.casework import Complaint, ComplaintStatus
 from db.models.staff import AuditEvent, StaffRole
-from services.attachments import add_complaint_attachment
-from services.complaint_timetable import ComplaintSubject
-from services.complaints import ComplaintReceipt, submit_complaint
+from services.casework.attachments import add_complaint_attachment
+from services.complaints.timetable import ComplaintSubject
+from services.complaints.workflow import ComplaintReceipt, submit_complaint
 from tests.support.browser import ConsoleWatch, chromium
 from tests.support.casework import pdf_bytes, png_bytes
 from tests.support.factories import make_family

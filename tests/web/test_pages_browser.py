@@ -10,7 +10,7 @@ from playwright.async_api import Page
 
 from db.models.casework import ProblemReport
 from db.models.staff import StaffRole
-from services.permissions import Permission, permissions_for
+from services.staff.permissions import Permission, permissions_for
 from tests.support.browser import ConsoleWatch, axe_violations, chromium
 from tests.support.staff import PASSWORD, StaffWeb
 from tests.web.test_access import staff_routes

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from db.models.staff import AuditEvent, SignInFailure, StaffRole, StaffSession
-from services.staff_accounts import sha256_hex
+from services.staff.accounts import sha256_hex
 from tests.support.staff import CSRF_PATTERN, PASSWORD, SettableClock, StaffWeb, start_staff_web
 from web.staff.sign_in import REFUSED_MESSAGE
 

@@ -9,10 +9,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from carerline.lifecycle import Lifecycle
-from carerline.metrics import Metrics
+from core.lifecycle import Lifecycle
+from core.metrics import Metrics
 from carerline.service import CarerlineService
-from carerline.settings import Settings
+from core.settings import Settings
 from db.engine import Database
 from db.models.casework import ProblemReport
 from db.models.staff import StaffRole

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from db.models.outbox import OutboxMessage
 from db.models.staff import StaffRole
-from services.survey_steps import add_comments, answer_question, answer_quote, begin_survey, choose_rating
+from services.surveys.steps import add_comments, answer_question, answer_quote, begin_survey, choose_rating
 from tests.support.browser import ConsoleWatch, chromium
 from tests.support.factories import make_carer, make_child, make_route, make_school
 from tests.support.staff import StaffWeb

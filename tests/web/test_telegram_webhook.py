@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from carerline.service import CarerlineService
-from db.dao.message_log import count_messages
+from db.dao.delivery.message_log import count_messages
 from db.models import MessageDirection
 from sandbox.emulator import BotApiEmulator
 from tests.conftest import make_settings

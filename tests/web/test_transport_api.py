@@ -19,8 +19,8 @@ from db.models.staff import StaffRole
 from db.types import utc_now
 from messaging.quiet_hours import UK
 from sandbox.emulator import BotApiEmulator
-from services.audit import Actor
-from services.staff_accounts import create_api_token
+from services.staff.audit import Actor
+from services.staff.accounts import create_api_token
 from tests.conftest import make_settings
 from tests.messaging.conftest import fast_delivery
 from tests.support.factories import make_carer

@@ -16,7 +16,7 @@ from sqlmodel import select
 from db.models import Child
 from db.models.staff import StaffRole
 from messaging.quiet_hours import UK
-from services.applications import CouncilContact, record_application
+from services.applications.stages import CouncilContact, record_application
 from tests.support.browser import ConsoleWatch, chromium
 from tests.support.factories import make_carer
 from tests.support.staff import SettableClock, StaffClient, StaffWeb, running_staff_web

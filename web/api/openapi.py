@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from services.permissions import ROLE_PERMISSIONS
+from services.staff.permissions import ROLE_PERMISSIONS
 from web.api.registry import ApiOperation
 from web.api.schemas import ErrorBody
 

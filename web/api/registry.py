@@ -21,8 +21,8 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from services.audit import Actor, RequestOrigin
-from services.permissions import Permission
+from services.staff.audit import Actor, RequestOrigin
+from services.staff.permissions import Permission
 from web.auth.access import require, signed_in
 from web.auth.keys import CLOCK
 from web.auth.principal import Principal, origin_of, require_principal

@@ -13,17 +13,17 @@ from web.auth.access import signed_in
 
 # Each area's API module registers its operations on import: add one line per new module.
 API_MODULES = (
-    "web.api.me",
-    "web.api.audit",
-    "web.api.accounts",
-    "web.api.broadcasts",
-    "web.api.surveys",
-    "web.api.casework",
-    "web.api.reports",
-    "web.api.complaints",
-    "web.api.transport",
-    "web.api.transport_changes",
-    "web.api.applications",
+    "web.api.operations.me",
+    "web.api.operations.audit",
+    "web.api.operations.accounts",
+    "web.api.operations.broadcasts",
+    "web.api.operations.surveys",
+    "web.api.operations.problem_reports",
+    "web.api.operations.reports",
+    "web.api.operations.complaints",
+    "web.api.operations.transport",
+    "web.api.operations.transport_changes",
+    "web.api.operations.applications",
 )
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from services.permissions import Permission
+from services.staff.permissions import Permission
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 ACCESS_ATTRIBUTE = "carerline_access"

@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from db.models.staff import ActorKind, StaffRole
-from services.audit import Actor
-from services.staff_accounts import authenticate_api_token
-from services.staff_sessions import resume_session
+from services.staff.audit import Actor
+from services.staff.accounts import authenticate_api_token
+from services.staff.sessions import resume_session
 from web.auth.access import PUBLIC, Access, declared_access
-from web.auth.keys import CLOCK, PRINCIPAL, REQUEST_ID, SESSION_POLICY
-from web.auth.principal import Credential, Principal
+from web.auth.keys import CLOCK, REQUEST_ID, SESSION_POLICY
+from web.auth.principal import PRINCIPAL, Credential, Principal
 from web.keys import DATABASE, SETTINGS
 
 SESSION_COOKIE = "carerline_session"

@@ -8,10 +8,10 @@ from enum import StrEnum
 from aiohttp import web
 
 from db.models.staff import StaffRole
-from services.audit import Actor, RequestOrigin
-from services.permissions import Permission, permissions_for
-from services.staff_sessions import LiveSession
-from web.auth.keys import PRINCIPAL, REQUEST_ID
+from services.staff.audit import Actor, RequestOrigin
+from services.staff.permissions import Permission, permissions_for
+from services.staff.sessions import LiveSession
+from web.auth.keys import REQUEST_ID
 
 
 class Credential(StrEnum):
@@ -44,6 +44,9 @@ class Principal:
     def csrf_token(self) -> str | None:
         """The session's CSRF token (token callers need none)."""
         return self.live_session.record.csrf_token if self.live_session else None
+
+
+PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal")
 
 
 def principal_of(request: web.Request) -> Principal | None:

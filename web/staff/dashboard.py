@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.dashboard import read_dashboard
-from services.permissions import Permission
+from services.staff.dashboard import read_dashboard
+from services.staff.permissions import Permission
 from web.auth.access import require
 from web.auth.keys import CLOCK
 from web.keys import DATABASE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.permissions import Permission
+from services.staff.permissions import Permission
 from web.auth.principal import Principal
 
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 import templates
-from services.permissions import ROLE_LABELS
+from services.staff.permissions import ROLE_LABELS
 from web.auth.keys import CLOCK
 from web.auth.principal import principal_of
 from web.staff.navigation import navigation_for

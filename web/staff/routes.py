@@ -6,14 +6,18 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.staff import accessibility, accounts, audit_log, broadcasts, dashboard, problem_reports, sign_in
-from web.staff import reports as reports_pages
-from web.staff import changes as change_pages
-from web.staff import codes as code_pages
-from web.staff import transport as transport_pages
-from web.staff.parental_views import add_parental_views_routes
-from web.staff import surveys as survey_pages
-from web.staff import complaints as complaint_pages
+from web.staff import accessibility, dashboard, sign_in
+from web.staff.pages import accounts
+from web.staff.pages import audit_log
+from web.staff.pages import broadcasts
+from web.staff.pages import problem_reports
+from web.staff.pages import reports as reports_pages
+from web.staff.pages import changes as change_pages
+from web.staff.pages import codes as code_pages
+from web.staff.pages import transport as transport_pages
+from web.staff.pages.parental_views import add_parental_views_routes
+from web.staff.pages import surveys as survey_pages
+from web.staff.pages import complaints as complaint_pages
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 

@@ -6,7 +6,7 @@ import secrets
 
 from aiohttp import web
 
-from services.staff_sessions import SignInOutcome, sign_in, sign_out
+from services.staff.sessions import SignInOutcome, sign_in, sign_out
 from web.auth.access import public, signed_in
 from web.auth.keys import CLOCK, SESSION_POLICY
 from web.auth.middleware import (

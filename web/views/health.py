@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from carerline.metrics import METRICS_CONTENT_TYPE
+from core.metrics import METRICS_CONTENT_TYPE
 from web.keys import DATABASE, LIFECYCLE, METRICS
 
 

@@ -1,0 +1,1 @@
+"""Data access for complaints, problems reported on the day and what they share."""

@@ -1,0 +1,1 @@
+"""Data access for the outbox, the delivery loop and the message log."""

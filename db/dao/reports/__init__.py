@@ -1,0 +1,1 @@
+"""Data access for exports, the SitRep and the parental-views section."""

@@ -1,0 +1,1 @@
+"""Data access for staff: accounts, sessions, tokens, the audit trail and dashboard counts."""

@@ -1,0 +1,69 @@
+"""Start and stop delivery workers: inside `carerline serve`, or alone in `carerline deliver` processes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from core.metrics import Metrics
+from core.settings import Settings
+from db.engine import Database
+from messaging.delivery.settings import DeliverySettings, load_delivery_settings
+from messaging.channels.telegram import build_delivery_bot
+from messaging.delivery.worker import DeliveryWorker
+
+logger = logging.getLogger(__name__)
+
+
+class DeliveryEngine:
+    """A worker with its own Bot (its own connection pool), sharing the process's database."""
+
+    def __init__(
+        self, *, settings: Settings, database: Database, delivery: DeliverySettings | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.delivery = delivery or load_delivery_settings()
+        self.bot = build_delivery_bot(
+            token=settings.require_bot_token(),
+            api_root=settings.api_root,
+            connection_pool_size=self.delivery.connection_pool_size,
+            timeout_s=self.delivery.request_timeout_s,
+        )
+        self.worker = DeliveryWorker(database=database, bot=self.bot, settings=self.delivery, metrics=metrics)
+
+    async def start(self) -> None:
+        """Open the connection pool and start the worker."""
+        await self.bot.initialize()
+        await self.worker.start()
+        logger.info("delivery worker %s started (cap %s/s)", self.worker.worker_id, self.delivery.cap_per_s or "none")
+
+    async def stop(self, *, grace_s: float = 5.0) -> None:
+        """Finish sends in flight, record them, close the pool."""
+        await self.worker.stop(grace_s=grace_s)
+        await self.bot.shutdown()
+
+    def wake(self) -> None:
+        """New rows are waiting: look now."""
+        self.worker.wake()
+
+
+async def run_delivery_until_signalled(*, settings: Settings, workers: int = 1) -> None:
+    """`carerline deliver`: run workers on the configured database until SIGTERM or SIGINT."""
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop_requested.set)
+    database = Database(settings.database_url, pool_size=max(5, workers * 3))
+    engines = [DeliveryEngine(settings=settings, database=database) for _ in range(workers)]
+    try:
+        for engine in engines:
+            await engine.start()
+        logger.info("delivering; stop with SIGTERM or Ctrl+C")
+        await stop_requested.wait()
+        logger.info("stop requested: finishing sends in flight")
+        await asyncio.gather(*(engine.stop(grace_s=settings.shutdown_grace_s / 2) for engine in engines))
+    finally:
+        await database.dispose()

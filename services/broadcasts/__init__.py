@@ -1,0 +1,1 @@
+"""Broadcasts: compose, render per carer, approve, schedule and send to an audience."""

@@ -1,0 +1,1 @@
+"""The council's calendar: working days and bank holidays, academic years and their terms."""

@@ -1,0 +1,92 @@
+"""Consent to the privacy notice: asked before anything beyond the chat id is kept, given, declined, withdrawn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.dao.carers.accounts import fetch_linked_children, save_carer
+from db.dao.carers.consent import save_consent_event
+from db.models import Carer, ConsentEventKind
+from services.carers.conversations import Step, load_chat_context, move_to, require_step
+from services.carers.linking import LinkOutcome, LinkResult, redeem_code
+
+
+@dataclass(frozen=True)
+class ConsentGiven:
+    """The carer who agreed, what happened to a code they brought, and where the conversation is now."""
+
+    carer: Carer
+    link: LinkResult | None
+    step: Step
+
+
+async def ask_for_consent(session: AsyncSession, *, chat_id: int, pending_code: str | None, now: datetime) -> int:
+    """Show-the-notice step, keeping a code brought with /start until consent; return the version."""
+    context = await load_chat_context(session, chat_id=chat_id)
+    code = pending_code or (context.data.get("code") if context.step == Step.AWAITING_CONSENT else None)
+    return await move_to(session, chat_id=chat_id, step=Step.AWAITING_CONSENT, data={"code": code}, now=now)
+
+
+async def give_consent(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    first_name: str,
+    language: str,
+    notice_version: str,
+    now: datetime,
+) -> ConsentGiven:
+    """Record consent (creating the carer), then use any pending code; the pending code is then forgotten."""
+    # Any notice shown while we still wait for consent will do: they all say the same.
+    context = await require_step(session, chat_id=chat_id, step=Step.AWAITING_CONSENT, version=None)
+    carer = context.carer or Carer(chat_id=chat_id, language=language)
+    carer.first_name = first_name[:128]
+    carer.consent_notice_version = notice_version
+    carer.consent_given_at = now
+    carer.consent_withdrawn_at = None
+    await save_carer(session, carer=carer)
+    assert carer.id is not None
+    await save_consent_event(
+        session, carer_id=carer.id, kind=ConsentEventKind.GIVEN, notice_version=notice_version, occurred_at=now
+    )
+    pending_code = context.data.get("code")
+    link = None
+    if pending_code:
+        link = await redeem_code(session, carer_id=carer.id, chat_id=chat_id, raw_code=pending_code, now=now)
+    is_linked = link is not None and link.outcome in (LinkOutcome.LINKED, LinkOutcome.ALREADY_LINKED)
+    has_children = is_linked or bool(await fetch_linked_children(session, carer_id=carer.id))
+    step = Step.IDLE if has_children else Step.AWAITING_CODE
+    await move_to(session, chat_id=chat_id, step=step, now=now)
+    return ConsentGiven(carer=carer, link=link, step=step)
+
+
+async def decline_consent(session: AsyncSession, *, chat_id: int, now: datetime) -> None:
+    """Not now: forget the pending code and keep nothing more."""
+    await require_step(session, chat_id=chat_id, step=Step.AWAITING_CONSENT, version=None)
+    await move_to(session, chat_id=chat_id, step=Step.IDLE, now=now)
+
+
+async def ask_to_withdraw(session: AsyncSession, *, chat_id: int, now: datetime) -> int:
+    """The confirmation step before withdrawing; return the version for the buttons."""
+    return await move_to(session, chat_id=chat_id, step=Step.CONFIRM_WITHDRAW, now=now)
+
+
+async def withdraw_consent(session: AsyncSession, *, chat_id: int, expected_version: int, now: datetime) -> Carer:
+    """Withdraw consent: from now on only messages the council must send."""
+    context = await require_step(session, chat_id=chat_id, step=Step.CONFIRM_WITHDRAW, version=expected_version)
+    carer = context.carer
+    assert carer is not None and carer.id is not None
+    carer.consent_withdrawn_at = now
+    await save_carer(session, carer=carer)
+    await save_consent_event(
+        session,
+        carer_id=carer.id,
+        kind=ConsentEventKind.WITHDRAWN,
+        notice_version=carer.consent_notice_version or "unknown",
+        occurred_at=now,
+    )
+    await move_to(session, chat_id=chat_id, step=Step.IDLE, now=now)
+    return carer

@@ -1,0 +1,22 @@
+"""What the parents' menu shows: how many children are linked, and their transport."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.dao.carers.accounts import fetch_linked_children
+from db.dao.carers.conversations import reset_conversation
+from db.dao.transport.for_carers import ChildTransportRow, fetch_transport_for_carer
+
+
+async def open_menu(session: AsyncSession, *, chat_id: int, carer_id: int, now: datetime) -> int:
+    """Leave any half-finished step (its buttons become old) and return how many children are linked."""
+    await reset_conversation(session, chat_id=chat_id, now=now)
+    return len(await fetch_linked_children(session, carer_id=carer_id))
+
+
+async def describe_transport(session: AsyncSession, *, carer_id: int) -> list[ChildTransportRow]:
+    """Each linked child's school, route, pick-up point and operator."""
+    return await fetch_transport_for_carer(session, carer_id=carer_id)

@@ -1,0 +1,220 @@
+"""Recording a transport change and telling every affected family, personally and in their language."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.dao.changes import fetch_change_by_reference, save_change, save_change_children, save_notices
+from db.dao.transport.data import (
+    fetch_active_children_on_routes,
+    fetch_carers_of_children,
+    fetch_operator_by_code,
+    fetch_route_by_code,
+    fetch_route_ids_of_operator,
+    fetch_routes_by_ids,
+    fetch_stop,
+)
+from db.models import Carer, ChangeKind, Child, TransportChange
+from messaging.outbox import EnqueueResult, OutgoingMessage, enqueue_messages, seen_button_markup
+from messaging.rendering import button_label, names, render_message
+
+UK = ZoneInfo("Europe/London")
+# A change dated for a school day takes effect before the morning run.
+DEFAULT_EFFECTIVE_TIME = time(6, 0)
+SOURCE_TYPE = "transport_change"
+UPDATE_KIND = "transport_changes"
+
+
+class ChangeError(ValueError):
+    """The change cannot be recorded; `field` names what was wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    """What an officer records (through the staff API, the CLI or a CSV row)."""
+
+    kind: ChangeKind
+    effective_from: date
+    recorded_by: str
+    route_code: str | None = None
+    operator_code: str | None = None
+    stop_sequence: int | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+    effective_until: date | None = None
+    effective_time: time | None = None
+    is_urgent: bool = False
+    must_send: bool = False
+    reason: str = ""
+    contact_phone: str | None = None
+    reference: str | None = None
+
+
+@dataclass
+class RecordedChange:
+    """The change, whether it is new, and what was queued for families."""
+
+    change: TransportChange
+    is_new: bool
+    affected_children: int = 0
+    carers: int = 0
+    children_without_carer: int = 0
+    notices: EnqueueResult = field(default_factory=EnqueueResult)
+
+
+async def record_change(session: AsyncSession, *, request: ChangeRequest, now: datetime, council_phone: str) -> RecordedChange:
+    """Save the change, resolve children then carers, queue one personal notice per carer (idempotent)."""
+    if request.reference:
+        existing = await fetch_change_by_reference(session, reference=request.reference)
+        if existing is not None:
+            return RecordedChange(change=existing, is_new=False)
+    change, route_ids = await _build_change(session, request=request, now=now)
+    await save_change(session, change=change)
+    assert change.id is not None
+    children = await fetch_active_children_on_routes(session, route_ids=route_ids, stop_id=change.stop_id)
+    await save_change_children(session, change_id=change.id, child_ids=[child.id for child in children if child.id])
+    recorded = RecordedChange(change=change, is_new=True, affected_children=len(children))
+    await _queue_notices(session, recorded=recorded, children=children, now=now, council_phone=council_phone)
+    change.notices_queued_at = now
+    await save_change(session, change=change)
+    return recorded
+
+
+async def _build_change(session: AsyncSession, *, request: ChangeRequest, now: datetime) -> tuple[TransportChange, list[int]]:
+    if (request.route_code is None) == (request.operator_code is None):
+        raise ChangeError("route", "give either a route code or an operator code")
+    if request.effective_until is not None and request.effective_until < request.effective_from:
+        raise ChangeError("effective_until", "is before effective_from")
+    if request.kind == ChangeKind.ROUTE_SUSPENDED and request.effective_until is None:
+        raise ChangeError("effective_until", "a suspension needs the last day it lasts")
+    if not request.recorded_by.strip():
+        raise ChangeError("recorded_by", "say who recorded the change")
+    route_id = operator_id = stop_id = None
+    if request.route_code is not None:
+        route = await fetch_route_by_code(session, code=request.route_code)
+        if route is None:
+            raise ChangeError("route", f"no route {request.route_code}")
+        route_id, route_ids = route.id, [route.id]
+        if request.stop_sequence is not None:
+            stop = await fetch_stop(session, route_id=route.id, sequence=request.stop_sequence)  # type: ignore[arg-type]
+            if stop is None:
+                raise ChangeError("stop", f"route {request.route_code} has no stop {request.stop_sequence}")
+            stop_id = stop.id
+    else:
+        operator = await fetch_operator_by_code(session, code=request.operator_code or "")
+        if operator is None:
+            raise ChangeError("operator", f"no operator {request.operator_code}")
+        operator_id = operator.id
+        route_ids = await fetch_route_ids_of_operator(session, operator_id=operator.id)  # type: ignore[arg-type]
+    change = TransportChange(
+        reference=request.reference or f"CHG-{now:%Y%m%d}-{secrets.token_hex(3).upper()}",
+        kind=request.kind.value,
+        route_id=route_id,
+        operator_id=operator_id,
+        stop_id=stop_id,
+        old_value=_clean(request.old_value),
+        new_value=_clean(request.new_value),
+        effective_from=request.effective_from,
+        effective_until=request.effective_until,
+        effective_at=_effective_at(request, now=now),
+        is_urgent=request.is_urgent or request.kind == ChangeKind.CANCELLED_TODAY,
+        must_send=request.must_send,
+        reason=request.reason.strip(),
+        contact_phone=_clean(request.contact_phone),
+        recorded_by=request.recorded_by.strip(),
+        recorded_at=now,
+    )
+    return change, [route_id for route_id in route_ids if route_id is not None]
+
+
+def _clean(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+def _effective_at(request: ChangeRequest, *, now: datetime) -> datetime:
+    if request.kind == ChangeKind.CANCELLED_TODAY and request.effective_time is None:
+        return now
+    moment = datetime.combine(request.effective_from, request.effective_time or DEFAULT_EFFECTIVE_TIME, tzinfo=UK)
+    return moment.astimezone(now.tzinfo)
+
+
+async def _queue_notices(
+    session: AsyncSession, *, recorded: RecordedChange, children: list[Child], now: datetime, council_phone: str
+) -> None:
+    change = recorded.change
+    children_by_id = {child.id: child for child in children}
+    routes = await fetch_routes_by_ids(session, route_ids=sorted({child.route_id for child in children if child.route_id}))
+    carers: dict[int, Carer] = {}
+    children_of: dict[int, list[Child]] = defaultdict(list)
+    for carer, child_id in await fetch_carers_of_children(session, child_ids=list(children_by_id)):
+        assert carer.id is not None
+        carers[carer.id] = carer
+        children_of[carer.id].append(children_by_id[child_id])
+    linked = {child.id for kids in children_of.values() for child in kids}
+    recorded.carers = len(carers)
+    recorded.children_without_carer = len(children_by_id) - len(linked)
+    messages = [
+        notice_message(change, carer=carer, children=children_of[carer_id], routes=routes, council_phone=council_phone)
+        for carer_id, carer in carers.items()
+    ]
+    recorded.notices = await enqueue_messages(session, messages=messages, now=now)
+    await save_notices(
+        session,
+        notices=[
+            {
+                "change_id": change.id,
+                "carer_id": carer_id,
+                "child_ids": [child.id for child in children_of[carer_id]],
+                "outbox_message_id": recorded.notices.outbox_ids.get(notice_key(change, carer_id)),
+                "queued_at": now,
+            }
+            for carer_id in carers
+        ],
+    )
+
+
+def notice_key(change: TransportChange, carer_id: int, *, is_reminder: bool = False) -> str:
+    """The idempotency key of a carer's notice (or its reminder)."""
+    return f"change:{change.id}:carer:{carer_id}" + (":reminder" if is_reminder else "")
+
+
+def notice_message(
+    change: TransportChange, *, carer: Carer, children: list[Child], routes: dict[int, str], council_phone: str,
+    is_reminder: bool = False,
+) -> OutgoingMessage:
+    """One carer's notice of one change, in their language, with the "I've seen this" button."""
+    assert carer.id is not None
+    language = carer.language
+    text = render_message(
+        "transport_change.html.j2",
+        language=language,
+        change=change,
+        children=names(sorted({child.display_name for child in children}), language=language),
+        routes=", ".join(sorted({routes[child.route_id] for child in children if child.route_id in routes})) or "-",
+        phone=change.contact_phone or council_phone,
+        is_reminder=is_reminder,
+    )
+    return OutgoingMessage(
+        carer=carer,
+        idempotency_key=notice_key(change, carer.id, is_reminder=is_reminder),
+        purpose="change_reminder" if is_reminder else "transport_change",
+        source_type=SOURCE_TYPE,
+        source_id=change.id,
+        update_kind=UPDATE_KIND,
+        text=text,
+        reply_markup=seen_button_markup(
+            button_label("updates.button.seen", language=language), menu_label=button_label("menu.button.back", language=language)
+        ),
+        is_urgent=change.is_urgent,
+        must_send=change.must_send,
+    )

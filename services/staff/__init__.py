@@ -1,0 +1,1 @@
+"""Staff: accounts, sign-in sessions, permissions, the audit trail and the dashboard."""

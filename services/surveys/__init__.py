@@ -1,0 +1,1 @@
+"""Surveys: create, send, remind, close, the bot's answering steps and the results."""

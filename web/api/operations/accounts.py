@@ -1,0 +1,266 @@
+"""Accounts and API tokens over the API (admins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from db.models.staff import ApiToken, StaffRole, StaffUser
+from services.staff.permissions import Permission
+from services.staff.accounts import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    AccountError,
+    AccountNotFound,
+    create_api_token,
+    create_user,
+    deactivate_user,
+    find_user,
+    list_api_tokens,
+    list_users,
+    revoke_api_token,
+)
+from web.api.registry import ApiCall, ApiConflict, ApiInvalid, ApiNotFound, api_operation
+from web.api.schemas import EMAIL_PATTERN, RecordId, StrictInput, plain_text
+
+
+class UserCreate(StrictInput):
+    """A new staff account."""
+
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
+    display_name: str = plain_text(min_length=1, max_length=128)
+    role: StaffRole
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+
+
+class UserPublic(BaseModel):
+    """A staff account, without its password hash."""
+
+    id: int
+    email: str
+    display_name: str
+    role: StaffRole
+    is_active: bool
+    created_at: datetime
+    last_signed_in_at: datetime | None
+    deactivated_at: datetime | None
+
+    @classmethod
+    def of(cls, user: StaffUser) -> "UserPublic":
+        """From the table row."""
+        return cls.model_validate(user, from_attributes=True)
+
+
+class UserList(BaseModel):
+    """Every staff account."""
+
+    items: list[UserPublic]
+
+
+class UserPath(BaseModel):
+    """A staff account's id in the path."""
+
+    user_id: RecordId
+
+
+class TokenCreate(StrictInput):
+    """A new API token."""
+
+    name: str = plain_text(min_length=1, max_length=128, description="Which system uses it")
+    role: StaffRole
+
+
+class TokenPublic(BaseModel):
+    """An API token's record; the token itself is never shown again after creation."""
+
+    id: int
+    name: str
+    role: StaffRole
+    prefix: str = Field(description="The token's first characters, to tell tokens apart")
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> "TokenPublic":
+        """From the table row."""
+        return cls.model_validate(token, from_attributes=True)
+
+
+class TokenIssued(TokenPublic):
+    """A token just issued: `token` is shown this once."""
+
+    token: str
+
+
+class TokenList(BaseModel):
+    """Every API token."""
+
+    items: list[TokenPublic]
+
+
+class TokenPath(BaseModel):
+    """An API token's id in the path."""
+
+    token_id: RecordId
+
+
+@api_operation(
+    "GET",
+    "/users",
+    summary="List staff accounts",
+    tag="Accounts",
+    permission=Permission.MANAGE_ACCOUNTS,
+    response=UserList,
+)
+async def list_staff_users(call: ApiCall) -> UserList:
+    """Every staff account, active first."""
+    async with call.database.transaction() as session:
+        users = await list_users(session)
+    return UserList(items=[UserPublic.of(user) for user in users])
+
+
+@api_operation(
+    "POST",
+    "/users",
+    summary="Add a staff account",
+    tag="Accounts",
+    permission=Permission.MANAGE_ACCOUNTS,
+    body=UserCreate,
+    response=UserPublic,
+    status=201,
+)
+async def create_staff_user(call: ApiCall) -> UserPublic:
+    """Add an account; 422 names the field at fault (for example an email already in use)."""
+    body: UserCreate = call.body
+    try:
+        async with call.database.transaction() as session:
+            user = await create_user(
+                session,
+                email=body.email,
+                display_name=body.display_name,
+                role=body.role,
+                password=body.password,
+                actor=call.actor,
+                origin=call.origin,
+                now=call.now,
+            )
+    except AccountError as error:
+        raise ApiInvalid(error.message, field=error.field) from None
+    return UserPublic.of(user)
+
+
+@api_operation(
+    "GET",
+    "/users/{user_id}",
+    summary="One staff account",
+    tag="Accounts",
+    permission=Permission.MANAGE_ACCOUNTS,
+    path_params=UserPath,
+    response=UserPublic,
+)
+async def get_staff_user(call: ApiCall) -> UserPublic:
+    """One account by id."""
+    try:
+        async with call.database.transaction() as session:
+            user = await find_user(session, user_id=call.params.user_id)
+    except AccountNotFound as error:
+        raise ApiNotFound(error.message) from None
+    return UserPublic.of(user)
+
+
+@api_operation(
+    "POST",
+    "/users/{user_id}/deactivate",
+    summary="Deactivate a staff account",
+    tag="Accounts",
+    permission=Permission.MANAGE_ACCOUNTS,
+    path_params=UserPath,
+    response=UserPublic,
+    errors=(409,),
+)
+async def deactivate_staff_user(call: ApiCall) -> UserPublic:
+    """Stop an account signing in and end its sessions; 409 for your own account or the last admin."""
+    try:
+        async with call.database.transaction() as session:
+            user = await deactivate_user(
+                session,
+                user_id=call.params.user_id,
+                actor=call.actor,
+                now=call.now,
+                origin=call.origin,
+            )
+    except AccountNotFound as error:
+        raise ApiNotFound(error.message) from None
+    except AccountError as error:
+        raise ApiConflict(error.message, field=error.field, location="path") from None
+    return UserPublic.of(user)
+
+
+@api_operation(
+    "GET",
+    "/tokens",
+    summary="List API tokens",
+    tag="Accounts",
+    permission=Permission.MANAGE_ACCOUNTS,
+    response=TokenList,
+)
+async def list_tokens(call: ApiCall) -> TokenList:
+    """Every API token, newest first, revoked ones included."""
+    async with call.database.transaction() as session:
+        tokens = await list_api_tokens(session)
+    return TokenList(items=[TokenPublic.of(token) for token in tokens])
+
+
+@api_operation(
+    "POST",
+    "/tokens",
+    summary="Issue an API token",
+    tag="Accounts",
+    permission=Permission.MANAGE_ACCOUNTS,
+    body=TokenCreate,
+    response=TokenIssued,
+    status=201,
+)
+async def create_token(call: ApiCall) -> TokenIssued:
+    """Issue a token; the response is the only time it is shown."""
+    body: TokenCreate = call.body
+    try:
+        async with call.database.transaction() as session:
+            issued = await create_api_token(
+                session,
+                name=body.name,
+                role=body.role,
+                actor=call.actor,
+                now=call.now,
+                origin=call.origin,
+            )
+    except AccountError as error:
+        raise ApiInvalid(error.message, field=error.field) from None
+    return TokenIssued(**TokenPublic.of(issued.record).model_dump(), token=issued.plain_token)
+
+
+@api_operation(
+    "POST",
+    "/tokens/{token_id}/revoke",
+    summary="Revoke an API token",
+    tag="Accounts",
+    permission=Permission.MANAGE_ACCOUNTS,
+    path_params=TokenPath,
+    response=TokenPublic,
+)
+async def revoke_token(call: ApiCall) -> TokenPublic:
+    """Revoke a token; clients using it get 401 from now on."""
+    try:
+        async with call.database.transaction() as session:
+            token = await revoke_api_token(
+                session,
+                token_id=call.params.token_id,
+                actor=call.actor,
+                now=call.now,
+                origin=call.origin,
+            )
+    except AccountNotFound as error:
+        raise ApiNotFound(error.message) from None
+    return TokenPublic.of(token)

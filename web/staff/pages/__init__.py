@@ -1,0 +1,1 @@
+"""Staff pages by area: each module's views parse the form, call a service and render a GOV.UK page."""
