@@ -15,7 +15,8 @@ from db.types import utc_now
 from messaging.delivery.settings import DeliverySettings
 from messaging.delivery.engine import DeliveryEngine
 from services.changes.notices import ChangeRequest, record_change
-from services.transport.imports import COLUMNS, import_transport_data
+from services.transport.imports import import_transport_data
+from services.transport.rows import COLUMNS
 
 CHILDREN_PER_ROUTE = 10
 

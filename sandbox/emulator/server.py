@@ -14,6 +14,7 @@ from aiohttp import web
 from sandbox.emulator.control import add_control_routes
 from sandbox.emulator.errors import ApiError
 from sandbox.emulator.faults import FaultKind
+from sandbox.emulator.bot_api.edits import EDIT_METHODS
 from sandbox.emulator.bot_api.messages import MESSAGE_METHODS
 from sandbox.emulator.bot_api.misc import MISC_METHODS
 from sandbox.emulator.bot_api.updates import UPDATE_METHODS
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 PHONE_DIR = Path(__file__).resolve().parent.parent / "phone"
-BOT_METHODS: dict[str, MethodSpec] = {**MESSAGE_METHODS, **MISC_METHODS, **UPDATE_METHODS}
+BOT_METHODS: dict[str, MethodSpec] = {**MESSAGE_METHODS, **EDIT_METHODS, **MISC_METHODS, **UPDATE_METHODS}
 EMULATOR_KEY = web.AppKey("emulator", object)
 
 _dumps = functools.partial(json.dumps, ensure_ascii=False)

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import ChangeKind
 from services.changes.notices import ChangeError, ChangeRequest, RecordedChange, record_change
-from services.transport.imports import RowError
+from services.transport.rows import RowError
 
 CHANGE_COLUMNS = (
     "reference", "kind", "route_code", "operator_code", "stop_sequence", "old_value", "new_value",

@@ -18,7 +18,7 @@ from services.staff.audit import Actor, RequestOrigin, record_audit
 from services.changes.followups import CallListRow, build_call_list
 from services.changes.csv_intake import ChangeImportError, import_changes, parse_changes_csv
 from services.changes.notices import ChangeRequest, RecordedChange, record_change
-from services.transport.imports import RowError
+from services.transport.rows import RowError
 from services.transport.staff import (
     MAX_STOP_SEQUENCE,
     FileRejected,

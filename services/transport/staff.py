@@ -22,9 +22,9 @@ from db.dao.transport.staff import (
 from db.models import Child
 from services.staff.audit import Actor, RequestOrigin, record_audit
 from services.carers.codes import IssuedCode
+from services.transport.rows import RowError
 from services.transport.imports import (
     ImportReport,
-    RowError,
     import_transport_data,
     issue_codes_for_children_without_one,
     parse_transport_csv,

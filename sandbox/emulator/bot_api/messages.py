@@ -1,4 +1,4 @@
-"""Bot API methods that create, change or remove messages, and answerCallbackQuery."""
+"""Bot API methods that send messages (text, documents, copies, forwards), and answerCallbackQuery."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from sandbox.emulator.bot_api.html_entities import (
     utf16_length,
 )
 from sandbox.emulator.bot_api.markup import validate_reply_markup
-from sandbox.emulator.models import CallbackAnswer, DocumentInfo, MessageVersion, SentMessage
+from sandbox.emulator.models import CallbackAnswer, DocumentInfo, SentMessage
 from sandbox.emulator.bot_api.registry import MethodContext, MethodSpec, method_table
 
 
-def _parse_mode(ctx: MethodContext, name: str = "parse_mode") -> str | None:
+def parse_mode_of(ctx: MethodContext, name: str = "parse_mode") -> str | None:
     raw = ctx.params.str_value(name)
     if not raw:
         return None
@@ -64,7 +64,7 @@ def render_text(
     return parsed
 
 
-def _reply_markup(ctx: MethodContext) -> dict[str, Any] | None:
+def reply_markup_of(ctx: MethodContext) -> dict[str, Any] | None:
     return validate_reply_markup(
         ctx.params.json_value("reply_markup", what="reply keyboard markup")
     )
@@ -87,7 +87,7 @@ async def send_message(ctx: MethodContext) -> dict[str, Any]:
     raw_text = ctx.params.str_value("text") or ""
     if not raw_text.strip():
         raise ApiError(400, errors.TEXT_EMPTY)
-    parse_mode = _parse_mode(ctx)
+    parse_mode = parse_mode_of(ctx)
     parsed = render_text(
         ctx,
         raw_text=raw_text,
@@ -96,7 +96,7 @@ async def send_message(ctx: MethodContext) -> dict[str, Any]:
         max_length=ctx.settings.max_text_length,
         too_long_description=errors.TEXT_TOO_LONG,
     )
-    reply_markup = _reply_markup(ctx)
+    reply_markup = reply_markup_of(ctx)
     state.ensure_bot_can_write(chat_id)
     ctx.admit_send(chat_id=chat_id)
     message = SentMessage(
@@ -126,7 +126,7 @@ async def send_document(ctx: MethodContext) -> dict[str, Any]:
             raise errors.bad_request("wrong file identifier/HTTP URL specified")
         raise errors.bad_request("there is no document in the request")
     raw_caption = ctx.params.str_value("caption") or ""
-    parse_mode = _parse_mode(ctx)
+    parse_mode = parse_mode_of(ctx)
     caption = render_text(
         ctx,
         raw_text=raw_caption,
@@ -136,7 +136,7 @@ async def send_document(ctx: MethodContext) -> dict[str, Any]:
         too_long_description=errors.CAPTION_TOO_LONG,
         allow_empty=True,
     )
-    reply_markup = _reply_markup(ctx)
+    reply_markup = reply_markup_of(ctx)
     state.ensure_bot_can_write(chat_id)
     ctx.admit_send(chat_id=chat_id)
     if upload is not None:
@@ -218,157 +218,10 @@ def _copy_of(ctx: MethodContext, source: SentMessage, *, chat_id: int) -> SentMe
         parse_mode=source.parse_mode,
         raw_text=source.raw_text,
         entities=list(source.entities),
-        reply_markup=_reply_markup(ctx),
+        reply_markup=reply_markup_of(ctx),
         document=source.document,
         extra=dict(source.extra),
     )
-
-
-def _editable_bot_message(ctx: MethodContext) -> SentMessage:
-    if ctx.params.has("inline_message_id") and not ctx.params.has("chat_id"):
-        raise errors.bad_request("inline messages are not supported by the emulator")
-    chat_id = ctx.state.resolve_chat_id(ctx.params.raw("chat_id"))
-    message = ctx.state.find_message(chat_id, ctx.params.int_value("message_id") or 0)
-    if message is None:
-        raise ApiError(400, errors.MESSAGE_TO_EDIT_NOT_FOUND)
-    if not message.from_bot:
-        raise ApiError(400, errors.MESSAGE_CANT_BE_EDITED)
-    ctx.state.ensure_bot_can_write(chat_id)
-    return message
-
-
-def _new_inline_markup(ctx: MethodContext) -> dict[str, Any] | None:
-    markup = _reply_markup(ctx)
-    if markup is not None and "inline_keyboard" not in markup:
-        raise errors.bad_request("inline keyboard expected")
-    return markup
-
-
-def _inline_part(markup: dict[str, Any] | None) -> dict[str, Any] | None:
-    return markup if markup and "inline_keyboard" in markup else None
-
-
-def _apply_edit(
-    ctx: MethodContext,
-    message: SentMessage,
-    *,
-    new_text: str | None,
-    new_entities: list[dict[str, Any]],
-    raw_text: str | None,
-    parse_mode: str | None,
-    new_markup: dict[str, Any] | None,
-) -> dict[str, Any]:
-    current_text = message.text if message.text is not None else message.caption
-    if (
-        new_text == current_text
-        and new_entities == message.entities
-        and new_markup == _inline_part(message.reply_markup)
-    ):
-        raise ApiError(400, errors.NOT_MODIFIED)
-    message.edits.append(
-        MessageVersion(
-            text=current_text,
-            raw_text=message.raw_text,
-            parse_mode=message.parse_mode,
-            entities=message.entities,
-            reply_markup=message.reply_markup,
-            edited_at=message.edit_date or message.date,
-        )
-    )
-    if message.text is not None:
-        message.text = new_text
-    else:
-        message.caption = new_text or None
-    message.raw_text, message.parse_mode = raw_text, parse_mode
-    message.entities = new_entities
-    # Telegram drops the inline keyboard when an edit does not repeat it; a reply keyboard
-    # belongs to the chat, not the message, so it stays.
-    message.reply_markup = new_markup or (
-        None if _inline_part(message.reply_markup) else message.reply_markup
-    )
-    message.edit_date = int(time.time())
-    ctx.state.touch_chat(message.chat_id)
-    return ctx.state.message_to_api(message)
-
-
-async def edit_message_text(ctx: MethodContext) -> dict[str, Any]:
-    """editMessageText."""
-    message = _editable_bot_message(ctx)
-    if message.text is None:
-        raise ApiError(400, errors.NO_TEXT_TO_EDIT)
-    raw_text = ctx.params.str_value("text") or ""
-    if not raw_text.strip():
-        raise ApiError(400, errors.TEXT_EMPTY)
-    parse_mode = _parse_mode(ctx)
-    parsed = render_text(
-        ctx,
-        raw_text=raw_text,
-        parse_mode=parse_mode,
-        entities_param="entities",
-        max_length=ctx.settings.max_text_length,
-        too_long_description=errors.TEXT_TOO_LONG,
-    )
-    return _apply_edit(
-        ctx,
-        message,
-        new_text=parsed.text,
-        new_entities=parsed.entities,
-        raw_text=raw_text,
-        parse_mode=parse_mode,
-        new_markup=_new_inline_markup(ctx),
-    )
-
-
-async def edit_message_caption(ctx: MethodContext) -> dict[str, Any]:
-    """editMessageCaption."""
-    message = _editable_bot_message(ctx)
-    if message.text is not None:
-        raise errors.bad_request("there is no caption in the message to edit")
-    raw_caption = ctx.params.str_value("caption") or ""
-    parse_mode = _parse_mode(ctx)
-    parsed = render_text(
-        ctx,
-        raw_text=raw_caption,
-        parse_mode=parse_mode,
-        entities_param="caption_entities",
-        max_length=ctx.settings.max_caption_length,
-        too_long_description=errors.CAPTION_TOO_LONG,
-        allow_empty=True,
-    )
-    return _apply_edit(
-        ctx,
-        message,
-        new_text=parsed.text or None,
-        new_entities=parsed.entities,
-        raw_text=raw_caption or None,
-        parse_mode=parse_mode,
-        new_markup=_new_inline_markup(ctx),
-    )
-
-
-async def edit_message_reply_markup(ctx: MethodContext) -> dict[str, Any]:
-    """editMessageReplyMarkup."""
-    message = _editable_bot_message(ctx)
-    return _apply_edit(
-        ctx,
-        message,
-        new_text=message.text if message.text is not None else message.caption,
-        new_entities=message.entities,
-        raw_text=message.raw_text,
-        parse_mode=message.parse_mode,
-        new_markup=_new_inline_markup(ctx),
-    )
-
-
-async def delete_message(ctx: MethodContext) -> bool:
-    """deleteMessage (the bot may delete both sides' messages in a private chat)."""
-    chat_id = ctx.state.resolve_chat_id(ctx.params.raw("chat_id"))
-    message = ctx.state.find_message(chat_id, ctx.params.int_value("message_id") or 0)
-    if message is None:
-        raise ApiError(400, errors.MESSAGE_TO_DELETE_NOT_FOUND)
-    message.deleted = True
-    ctx.state.touch_chat(chat_id)
-    return True
 
 
 async def answer_callback_query(ctx: MethodContext) -> bool:
@@ -405,9 +258,5 @@ MESSAGE_METHODS = method_table(
     MethodSpec("sendDocument", send_document, is_send=True),
     MethodSpec("copyMessage", copy_message, is_send=True),
     MethodSpec("forwardMessage", forward_message, is_send=True),
-    MethodSpec("editMessageText", edit_message_text),
-    MethodSpec("editMessageCaption", edit_message_caption),
-    MethodSpec("editMessageReplyMarkup", edit_message_reply_markup),
-    MethodSpec("deleteMessage", delete_message),
     MethodSpec("answerCallbackQuery", answer_callback_query),
 )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 
 from pydantic import BaseModel, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models.staff import ApiToken, StaffRole, StaffUser
 from services.staff.permissions import Permission
@@ -21,7 +25,7 @@ from services.staff.accounts import (
     list_users,
     revoke_api_token,
 )
-from web.api.registry import ApiCall, ApiConflict, ApiInvalid, ApiNotFound, api_operation
+from web.api.registry import ApiCall, ApiConflict, ApiInvalid, ApiNotFound, ApiProblem, api_operation
 from web.api.schemas import EMAIL_PATTERN, RecordId, StrictInput, plain_text
 
 
@@ -106,12 +110,30 @@ class TokenPath(BaseModel):
     token_id: RecordId
 
 
-@api_operation(
+# Every operation here is an admin's, under the Accounts tag of the OpenAPI document.
+accounts_operation = partial(api_operation, tag="Accounts", permission=Permission.MANAGE_ACCOUNTS)
+
+
+@asynccontextmanager
+async def account_transaction(
+    call: ApiCall, *, refusal: type[ApiProblem] = ApiInvalid
+) -> AsyncIterator[AsyncSession]:
+    """One transaction whose account errors answer as the API does: 404 for an unknown id, else `refusal`."""
+    try:
+        async with call.database.transaction() as session:
+            yield session
+    except AccountNotFound as error:
+        raise ApiNotFound(error.message) from None
+    except AccountError as error:
+        location = "path" if refusal is ApiConflict else "body"
+        raise refusal(error.message, field=error.field, location=location) from None
+
+
+
+@accounts_operation(
     "GET",
     "/users",
     summary="List staff accounts",
-    tag="Accounts",
-    permission=Permission.MANAGE_ACCOUNTS,
     response=UserList,
 )
 async def list_staff_users(call: ApiCall) -> UserList:
@@ -121,12 +143,10 @@ async def list_staff_users(call: ApiCall) -> UserList:
     return UserList(items=[UserPublic.of(user) for user in users])
 
 
-@api_operation(
+@accounts_operation(
     "POST",
     "/users",
     summary="Add a staff account",
-    tag="Accounts",
-    permission=Permission.MANAGE_ACCOUNTS,
     body=UserCreate,
     response=UserPublic,
     status=201,
@@ -134,76 +154,59 @@ async def list_staff_users(call: ApiCall) -> UserList:
 async def create_staff_user(call: ApiCall) -> UserPublic:
     """Add an account; 422 names the field at fault (for example an email already in use)."""
     body: UserCreate = call.body
-    try:
-        async with call.database.transaction() as session:
-            user = await create_user(
-                session,
-                email=body.email,
-                display_name=body.display_name,
-                role=body.role,
-                password=body.password,
-                actor=call.actor,
-                origin=call.origin,
-                now=call.now,
-            )
-    except AccountError as error:
-        raise ApiInvalid(error.message, field=error.field) from None
+    async with account_transaction(call) as session:
+        user = await create_user(
+            session,
+            email=body.email,
+            display_name=body.display_name,
+            role=body.role,
+            password=body.password,
+            actor=call.actor,
+            origin=call.origin,
+            now=call.now,
+        )
     return UserPublic.of(user)
 
 
-@api_operation(
+@accounts_operation(
     "GET",
     "/users/{user_id}",
     summary="One staff account",
-    tag="Accounts",
-    permission=Permission.MANAGE_ACCOUNTS,
     path_params=UserPath,
     response=UserPublic,
 )
 async def get_staff_user(call: ApiCall) -> UserPublic:
     """One account by id."""
-    try:
-        async with call.database.transaction() as session:
-            user = await find_user(session, user_id=call.params.user_id)
-    except AccountNotFound as error:
-        raise ApiNotFound(error.message) from None
+    async with account_transaction(call) as session:
+        user = await find_user(session, user_id=call.params.user_id)
     return UserPublic.of(user)
 
 
-@api_operation(
+@accounts_operation(
     "POST",
     "/users/{user_id}/deactivate",
     summary="Deactivate a staff account",
-    tag="Accounts",
-    permission=Permission.MANAGE_ACCOUNTS,
     path_params=UserPath,
     response=UserPublic,
     errors=(409,),
 )
 async def deactivate_staff_user(call: ApiCall) -> UserPublic:
     """Stop an account signing in and end its sessions; 409 for your own account or the last admin."""
-    try:
-        async with call.database.transaction() as session:
-            user = await deactivate_user(
-                session,
-                user_id=call.params.user_id,
-                actor=call.actor,
-                now=call.now,
-                origin=call.origin,
-            )
-    except AccountNotFound as error:
-        raise ApiNotFound(error.message) from None
-    except AccountError as error:
-        raise ApiConflict(error.message, field=error.field, location="path") from None
+    async with account_transaction(call, refusal=ApiConflict) as session:
+        user = await deactivate_user(
+            session,
+            user_id=call.params.user_id,
+            actor=call.actor,
+            now=call.now,
+            origin=call.origin,
+        )
     return UserPublic.of(user)
 
 
-@api_operation(
+@accounts_operation(
     "GET",
     "/tokens",
     summary="List API tokens",
-    tag="Accounts",
-    permission=Permission.MANAGE_ACCOUNTS,
     response=TokenList,
 )
 async def list_tokens(call: ApiCall) -> TokenList:
@@ -213,12 +216,10 @@ async def list_tokens(call: ApiCall) -> TokenList:
     return TokenList(items=[TokenPublic.of(token) for token in tokens])
 
 
-@api_operation(
+@accounts_operation(
     "POST",
     "/tokens",
     summary="Issue an API token",
-    tag="Accounts",
-    permission=Permission.MANAGE_ACCOUNTS,
     body=TokenCreate,
     response=TokenIssued,
     status=201,
@@ -226,41 +227,33 @@ async def list_tokens(call: ApiCall) -> TokenList:
 async def create_token(call: ApiCall) -> TokenIssued:
     """Issue a token; the response is the only time it is shown."""
     body: TokenCreate = call.body
-    try:
-        async with call.database.transaction() as session:
-            issued = await create_api_token(
-                session,
-                name=body.name,
-                role=body.role,
-                actor=call.actor,
-                now=call.now,
-                origin=call.origin,
-            )
-    except AccountError as error:
-        raise ApiInvalid(error.message, field=error.field) from None
+    async with account_transaction(call) as session:
+        issued = await create_api_token(
+            session,
+            name=body.name,
+            role=body.role,
+            actor=call.actor,
+            now=call.now,
+            origin=call.origin,
+        )
     return TokenIssued(**TokenPublic.of(issued.record).model_dump(), token=issued.plain_token)
 
 
-@api_operation(
+@accounts_operation(
     "POST",
     "/tokens/{token_id}/revoke",
     summary="Revoke an API token",
-    tag="Accounts",
-    permission=Permission.MANAGE_ACCOUNTS,
     path_params=TokenPath,
     response=TokenPublic,
 )
 async def revoke_token(call: ApiCall) -> TokenPublic:
     """Revoke a token; clients using it get 401 from now on."""
-    try:
-        async with call.database.transaction() as session:
-            token = await revoke_api_token(
-                session,
-                token_id=call.params.token_id,
-                actor=call.actor,
-                now=call.now,
-                origin=call.origin,
-            )
-    except AccountNotFound as error:
-        raise ApiNotFound(error.message) from None
+    async with account_transaction(call) as session:
+        token = await revoke_api_token(
+            session,
+            token_id=call.params.token_id,
+            actor=call.actor,
+            now=call.now,
+            origin=call.origin,
+        )
     return TokenPublic.of(token)

@@ -8,11 +8,8 @@ from pydantic import BaseModel, Field
 
 from services.carers.codes import IssuedCode, deep_link
 from services.staff.permissions import Permission
-from services.applications.staff import (
-    issue_code_for_child,
-    issue_codes_for_children_without_one,
-)
-from services.transport.imports import RowError
+from services.transport.code_issuing import issue_code_for_child, issue_codes_for_children_without_one
+from services.transport.rows import RowError
 from services.transport.staff import (
     FileRejected,
     TransportNotFound,

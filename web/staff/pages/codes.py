@@ -10,11 +10,8 @@ from aiohttp import web
 from messaging.quiet_hours import UK
 from services.carers.codes import write_mail_merge_csv
 from services.staff.permissions import Permission
-from services.applications.staff import (
-    issue_code_for_council_reference,
-    issue_codes_for_children_without_one,
-    overdue_applications_as,
-)
+from services.applications.staff import overdue_applications_as
+from services.transport.code_issuing import issue_code_for_council_reference, issue_codes_for_children_without_one
 from services.transport.staff import TransportNotFound
 from web.auth.access import require
 from web.auth.keys import CLOCK
