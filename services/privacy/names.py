@@ -1,269 +1,380 @@
-"""Finding people's names in free text, for services/privacy/redaction.py.
+"""Finding people's names in free text, in any case, for services/privacy/redaction.py.
 
-Four detectors, strongest first:
-1. names held for the case (`known_names`): every word of each name, whole words, ignoring case and
-   accents ("Zoe" finds "Zoë"); a held name that is also an ordinary word ("Will", "Grace") only when
-   capitalised, so "I will call" survives;
-2. honorifics: Mr, Mrs, Ms, Miss, Mx, Dr, Prof, Pan, Pani with the capitalised name after them;
-3. context: a capitalised word after "my son", "the driver", "escort", "called", "Hi", "Thanks",
-   "Regards" and similar, or before "'s mum/dad/driver/...";
-4. a first-name list: capitalised words found in the given-name dictionary shipped in the
-   `gender-guesser` package (names common in Britain, Ireland and the USA, and the most common in
-   Poland, Lithuania, Romania, India and other countries Kent families come from), plus a small
-   supplement of recent UK baby names. Words that are also ordinary English words or places ("Will",
-   "May", "Kent", "Chelsea") count only with a capitalised surname after them.
-A capitalised word straight after a found first name is taken as the surname ("Anna Nowak-Kowalska").
+The text is split into word tokens (hyphenated and apostrophe names are one token: "Lily-Rose",
+"O'Brien"). A token starts a name when:
+1. it is a word of a name held for the case (`known_names`), in any case; a held name that is also an
+   ordinary word ("Will", "Grace") only when written as a name (see `_reads_as_name`);
+2. it follows an honorific (Mr, Mrs, Ms, Miss, Mx, Dr, Prof, Pan, Pani: "mrs patel", "MR JONES"), a
+   role ("driver daz", "the PA called Kev", "escort lorraine"), a family word ("my son zac", "mama
+   Olka"), a greeting or sign-off ("hi its tash", "Regards, Abi") or comes before "'s mum" and the like;
+3. it is a given name (services/privacy/lexicon.py) that is not an ordinary English word, in any case
+   ("jayden", "ALFIE"); a given name that is also an ordinary word only when written as a name;
+4. it is a capitalised word inside a sentence that is neither an ordinary word, nor a proper noun
+   the dictionary knows, nor after a word of place ("Could Olek sit...", but "to Bluewater").
+A name then takes the words after it that read as its surname ("Gurpreet Singh Dhillon", "anna
+nowak-kowalska"), and "X and Y". Every word of every name found is then removed wherever else it
+stands in the text (an ordinary-word name only where it reads as a name).
 
-Not caught: a surname on its own without an honorific ("Smith was rude"), names written in lower
-case or ALL CAPITALS (unless held), names in non-Latin scripts, and first names missing from the list
-with no context. Place names or organisations that are also first names are kept only when listed in
-`NOT_PERSONAL`.
+Kept: schools and operators named after people ("Charles Dickens School"), places, days, months,
+characters ("Mr Tumble"), and the words in lexicon.KEEP_PHRASES.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterator, Sequence
-from functools import lru_cache
-from importlib.resources import files
+from bisect import bisect_left
+from collections.abc import Sequence
 
-# Countries' columns in gender-guesser's nam_dict.txt (its Detector.COUNTRIES order), and the minimum
-# frequency (1 rare .. D = 13 very common) a name needs there to be on our list.
-_ENGLISH_SPEAKING_COLUMNS = (0, 1, 2)  # Great Britain, Ireland, USA: any frequency
-_OTHER_COLUMNS = (3, 5, 6, 7, 12, 21, 22, 23, 24, 25, 26, 27, 28, 36, 37, 38, 41, 46, 47, 50)
-_COMMON_ENOUGH_CODES = frozenset("3456789ABCD")  # hexadecimal frequency 3 or more
-_FREQUENCIES_START = 30
-
-# Recent UK and Polish given names missing from the 2008 dictionary.
-SUPPLEMENTARY_FIRST_NAMES = frozenset(
-    "alfie arjun oliwia kwame chidi oluwaseun ionut freya harley kayden jayden brody rocco reggie ronnie "
-    "albie arlo nevaeh aaliyah amelia maisie evie elsie ayla aria nova mila remi rory ezra".split()
+from services.privacy.name_words import (
+    AFTER_POSSESSIVE,
+    CUES,
+    FILLERS,
+    HONORIFICS,
+    INSTITUTION_WORDS,
+    IRISH_OR_ITALIAN_RE,
+    LOWER_HELD_BEFORE,
+    MONTH_NAMES,
+    NAME_VERBS,
+    PHRASE_CUES,
+    PLACE_WORDS,
+    SIGN_OFFS,
+    SURNAME_MARKERS,
+    Token,
+    WHERE_WORDS,
+    held_words,
+    is_shouting,
+    next_token,
+    tokenize,
+)
+from services.privacy.lexicon import (
+    AMBIGUOUS_FIRST_NAMES,
+    KEEP_PHRASES,
+    NOT_PERSONAL,
+    PLACE_FIRST_NAMES,
+    STOPWORDS,
+    common_first_names,
+    english_words,
+    first_names,
+    fold,
+    is_english_word,
+    popular_first_names,
+    proper_nouns,
 )
 
-# First names that are also ordinary words, places or organisations: names only with a surname or context.
-AMBIGUOUS_FIRST_NAMES = frozenset(
-    """will grace hope may june april august mark bill rob frank dawn joy faith amber summer autumn winter
-    sunny rich penny chase miles guy gene art sky storm river dale cliff heath lane van kent nan easter angel
-    king prince duke earl major don sad ban chance charity
-    cherish diamond dick earnest freeman grant hardy harmony harsh heaven honor honour ideal jewel justice
-    liberty loyal marvel merry miracle noble precious sincere sunshine win can ear era red key bee con pal
-    ram tan tab gay bud hay non mon ion dot peg kit pip mar gar des del nil bet cam cal hew hod kip mac mir
-    rab rim rod sal sol tad tod zed max sky lea lin lu su di ed fe mo ty al ap
-    paris chelsea india asia florence victoria sydney austin lincoln chester jordan york devon kerry
-    carmen page price young little brown
-    white green black gray grey long short early late best clay stone brook brooks ford bay
-    field fields hall hill wood woods church bishop pope nurse doctor teacher driver""".split()
+_KEEP_RE = re.compile(
+    r"(?<!\w)(?:" + "|".join(re.escape(p) for p in KEEP_PHRASES) + r")(?!\w)", re.IGNORECASE
 )
-
-# Capitalised words that are never taken for a person's name, even after a context word.
-NOT_PERSONAL = frozenset(
-    """i i'm i've i'll i'd the a an and but or so if it its it's this that these those he she they we you
-    my our his her their your me him us them no yes not ok okay hi hello dear thanks thank please sorry
-    monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
-    january february march april may june july august september october november december jan feb mar apr
-    jun jul aug sep sept oct nov dec christmas easter today tomorrow yesterday morning afternoon evening
-    kent maidstone ashford canterbury dover folkestone thanet margate ramsgate broadstairs sevenoaks tonbridge
-    tunbridge wells gravesend dartford swanley sittingbourne faversham whitstable herne bay deal sandwich hythe
-    romney tenterden cranbrook edenbridge westerham sheppey sheerness medway chatham rochester gillingham
-    strood larkfield snodland aylesford staplehurst headcorn marden lenham minster birchington westgate sturry
-    swale malling london england britain uk english polish british sussex essex surrey bexley bromley
-    county council school academy college hospital station church team office department service services
-    transport route road street lane avenue close drive way crescent gardens court place grove hill terrace
-    pact kcc sen send ehcp sendiass ofsted nhs gp senco pa mum mom dad nan nanny grandma grandad mother father
-    sir madam god lord year term week half bus taxi car minibus coach driver escort officer manager
-    primary secondary special unit""".split()
-)
-
-_HONORIFIC = r"(?i:mr|mrs|ms|miss|mx|dr|prof|pan|pani)\.?"
-_NAME = r"(?:[A-Z]['’])?(?:Ma?c)?[A-Z][a-z]+(?:-(?:[A-Z]['’])?[A-Z][a-z]+)*"
-_NAME_RE = re.compile(rf"(?<![\w'’-]){_NAME}(?![\w])")
-_HONORIFIC_RE = re.compile(
-    rf"(?<![\w]){_HONORIFIC}\s+(?:[A-Z]\.?\s+)?{_NAME}(?:[ \t]+{_NAME})?(?![\w])"
-)
-_FAMILY = (
-    r"(?:my|our|his|her|their)\s+(?:(?:little|youngest|eldest|oldest|middle|twin|foster|step|grand)\s*)?"
-    r"(?:son|sons|daughter|daughters|child|children|kids?|boy|girl|grandson|granddaughter|nephew|niece|twins?"
-    r"|husband|wife|partner|brother|sister|stepson|stepdaughter|one)"
-)
-_ROLE = (
-    r"(?:driver|drivers|escort|pa|passenger\s+assistant|chaperone|officer|case\s*(?:worker|officer)|co-?ordinator"
-    r"|manager|teacher|senco|head\s*teacher|social\s+worker|key\s*worker|supervisor|controller|colleague|lady|man)"
-)
-_INTRODUCTION = (
-    r"(?:i\s+am|i'm|this\s+is)"  # "I am Disappointed": only a listed first name counts here
-)
-_SPEECH = (
-    r"(?:called|named|name\s+is|name's|known\s+as|spoke\s+(?:to|with)|speaking\s+(?:to|with)"
-    r"|talked\s+to|asked\s+for|thank\s+you|thanks|cheers|dear|hi|hello|hey|regards|kind\s+regards|best\s+wishes"
-    r"|many\s+thanks|love|mum\s+of|dad\s+of|mother\s+of|father\s+of|carer\s+(?:of|for)|parent\s+of)"
-)
-_CONTEXT_RE = re.compile(
-    rf"(?<![\w])(?i:{_FAMILY}|{_ROLE}|{_SPEECH}|(?P<intro>{_INTRODUCTION}))[ \t]*,?\s+(?P<name>{_NAME})"
-    rf"(?P<more>(?:[ \t]+{_NAME})?)(?![\w])"
-)
-# Schools, operators and buildings named after people ("Charles Dickens School") are not people.
-_INSTITUTION_AFTER_RE = re.compile(
-    r"(?:[ \t]+(?:[A-Z][\w'’]*|of|the)){0,4}?[ \t]+(?:School|Academy|College|Grammar|Primary|Infants?|Juniors?"
-    r"|Centre|Center|Hospital|Church|Memorial|Trust|Taxis?|Cars|Travel|Coaches|Transport|Court|House|Hall)(?![\w])"
-)
-_LOWER_AFTER_FAMILY_RE = re.compile(
-    rf"(?<![\w])(?i:{_FAMILY})[ \t]*,?[ \t]+(?P<name>[a-z]+)(?![\w])"
-)
-_POSSESSIVE_RE = re.compile(
-    rf"(?<![\w'’-])(?P<name>{_NAME})['’]s\s+(?i:mum|mom|dad|mother|father|carer|parent|nan|grandma|grandad"
-    r"|driver|escort|pa|wheelchair|teacher|class|taxi|bus|transport|pick-?up|seat|medication|epipen|needs|ehcp)(?![\w])"
-)
-_HELD_WORD_RE = re.compile(r"[\w'’-]+")
-_FOLDS = str.maketrans(
-    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "s", "ı": "i"}
-)
-
-
-def fold(text: str) -> str:
-    """Strip accents one character for one character, so positions in the result match the input."""
-    if text.isascii():
-        return text
-    return "".join(_fold_char(char) for char in text.translate(_FOLDS))
-
-
-def _fold_char(char: str) -> str:
-    """The unaccented base letter of one character (itself if it has none)."""
-    if char.isascii():
-        return char
-    base = unicodedata.normalize("NFKD", char)[0]
-    return base if base.isalpha() else char
-
-
-@lru_cache(maxsize=1)
-def first_names() -> frozenset[str]:
-    """Lower-case, unaccented given names from gender-guesser's dictionary, filtered to Kent's communities."""
-    data = files("gender_guesser").joinpath("data/nam_dict.txt").read_text(encoding="utf-8")
-    found: set[str] = set(SUPPLEMENTARY_FIRST_NAMES)
-    for line in data.splitlines():
-        if not line or line[0] in "#=":
-            continue
-        if _is_common_enough(line[_FREQUENCIES_START:].rstrip("\r")):
-            raw = line.split()[1]
-            name = (raw if raw.isascii() else fold(raw)).lower()
-            found.update(name.replace("+", joiner) for joiner in ("", " ", "-"))
-    return frozenset(found)
-
-
-def _is_common_enough(frequencies: str) -> bool:
-    """Any frequency in Britain, Ireland or the USA, or a common one in another listed country."""
-    if frequencies[: len(_ENGLISH_SPEAKING_COLUMNS)].strip():
-        return True
-    return any(
-        frequencies[column : column + 1] in _COMMON_ENOUGH_CODES for column in _OTHER_COLUMNS
-    )
 
 
 def find_name_spans(text: str, *, known_names: Sequence[str] = ()) -> list[tuple[int, int]]:
     """(start, end) of every name found in `text`, possibly overlapping, in no particular order."""
     folded = fold(text)
-    spans = list(_known_name_spans(folded, known_names))
-    spans.extend(
-        match.span()
-        for match in _HONORIFIC_RE.finditer(folded)
-        if match.group().split()[-1].lower() not in NOT_PERSONAL  # "we miss Monday"
-    )
-    spans.extend(_context_spans(folded))
-    spans.extend(_listed_name_spans(folded))
-    return spans
-
-
-def _known_name_spans(folded: str, known_names: Sequence[str]) -> Iterator[tuple[int, int]]:
-    """Every word of every held name, whole words; ordinary-word names only when capitalised."""
-    words = {
-        word
-        for name in known_names
-        for word in _HELD_WORD_RE.findall(fold(name))
-        if len(word) > 1
+    tokens = tokenize(folded)
+    if not tokens:
+        return []
+    shouting = is_shouting(tokens)
+    held = held_words(known_names)
+    starts = [token.start for token in tokens]
+    kept = {
+        i
+        for match in _KEEP_RE.finditer(folded)
+        for i in range(bisect_left(starts, match.start()), bisect_left(starts, match.end()))
     }
-    # Plain substring search: every row of an export has different held names, and compiling a
-    # pattern per name cost more than all the other detectors together.
-    lowered = folded.lower()
-    ignore_case = len(lowered) == len(folded)
-    for word in sorted(words, key=len, reverse=True):
-        if word.lower() in AMBIGUOUS_FIRST_NAMES:
-            for variant in {word, word.capitalize(), word.upper()}:
-                yield from _whole_word_spans(folded, variant)
-        elif ignore_case:
-            yield from _whole_word_spans(lowered, word.lower())
-        else:  # a character whose lower case is longer would shift positions: let re keep them
-            pattern = re.compile(rf"(?<![\w]){re.escape(word)}(?![\w])", re.IGNORECASE)
-            yield from (match.span() for match in pattern.finditer(folded))
-
-
-def _whole_word_spans(haystack: str, needle: str) -> Iterator[tuple[int, int]]:
-    """Where `needle` occurs in `haystack` with no word character on either side."""
-    start = haystack.find(needle)
-    while start != -1:
-        end = start + len(needle)
-        if not (start > 0 and _is_word_char(haystack[start - 1])) and not (
-            end < len(haystack) and _is_word_char(haystack[end])
+    found: set[int] = set()
+    english, common = english_words(), common_first_names()
+    for i, token in enumerate(tokens):
+        word = token.lower
+        if word not in held and (
+            word in STOPWORDS or token.shape == "lower" and word in english and word not in common
         ):
-            yield start, end
-        start = haystack.find(needle, start + 1)
-
-
-def _is_word_char(char: str) -> bool:
-    """What `\\w` matches in a str pattern."""
-    return char.isalnum() or char == "_"
-
-
-def _context_spans(folded: str) -> Iterator[tuple[int, int]]:
-    """Capitalised words after a family, role or speech word, or before "'s mum" and the like."""
-    for match in _CONTEXT_RE.finditer(folded):
-        name = match.group("name").lower()
-        if name in NOT_PERSONAL or (match.group("intro") and name not in first_names()):
+            continue  # the common case, an ordinary word in lower case: no rule takes it
+        if i in kept:
             continue
-        if _names_an_institution(folded, match.end()):
-            continue
-        end = match.end("name")
-        more = match.group("more").strip()
-        if more and more.lower() not in NOT_PERSONAL:
-            end = match.end("more")
-        yield match.start("name"), end
-    for match in _LOWER_AFTER_FAMILY_RE.finditer(folded):
-        word = match.group("name")
-        if word in first_names() and word not in AMBIGUOUS_FIRST_NAMES and word not in NOT_PERSONAL:
-            yield match.span("name")
-    for match in _POSSESSIVE_RE.finditer(folded):
-        if match.group("name").lower() not in NOT_PERSONAL:
-            yield match.span("name")
+        if _is_name_start(tokens, i, held=held, shouting=shouting):
+            found.add(i)
+    found |= _extend(tokens, found, kept=kept, shouting=shouting)
+    found |= _everywhere(tokens, found, kept=kept, held=held, shouting=shouting)
+    return [(tokens[i].start, tokens[i].end) for i in sorted(found)] + _honorific_spans(
+        tokens, found
+    )
 
 
-def _listed_name_spans(folded: str) -> Iterator[tuple[int, int]]:
-    """Capitalised first names from the list, with the capitalised surname that follows them."""
-    names = first_names()
-    matches = list(_NAME_RE.finditer(folded))
-    for index, match in enumerate(matches):
-        word = match.group().lower()
-        if word not in names or word in NOT_PERSONAL:
-            continue
-        surname = _surname_after(
-            folded, match, matches[index + 1] if index + 1 < len(matches) else None
+def _is_ordinary(word: str) -> bool:
+    """A stop word, an ordinary English word or one of the ambiguous given names."""
+    return word in STOPWORDS or word in AMBIGUOUS_FIRST_NAMES or is_english_word(word)
+
+
+def _writes_as_name(token: Token, *, shouting: bool) -> bool:
+    """Capitalised or in capitals, in a text where capitals mean something."""
+    return token.shape != "lower" and not shouting
+
+
+def _reads_as_name(tokens: list[Token], i: int, *, shouting: bool) -> bool:
+    """An ordinary-word name used as a name: capitalised inside a sentence, or before "was", "is"..."""
+    token, following = tokens[i], next_token(tokens, i)
+    if _writes_as_name(token, shouting=shouting):
+        if not token.sentence_start:
+            return True
+        return following is not None and (
+            following.lower in NAME_VERBS
+            or following.shape == "title"
+            and not _is_ordinary(following.lower)
         )
-        if word in AMBIGUOUS_FIRST_NAMES and surname is None:
+    if following is not None and following.lower in NAME_VERBS - {"will"}:
+        return True
+    previous = tokens[i - 1] if i else None
+    return (
+        previous is not None
+        and previous.lower in LOWER_HELD_BEFORE
+        and (following is None or following.start > token.end + 1)
+    )
+
+
+def _is_name_start(tokens: list[Token], i: int, *, held: frozenset[str], shouting: bool) -> bool:
+    """Whether token i is a name on its own (held, after a context word, listed, or unknown)."""
+    token = tokens[i]
+    word = token.lower
+    if (
+        token.shape == "lower"
+        and word not in held
+        and word in english_words()
+        and word not in common_first_names()
+    ):
+        return False  # the common case, an ordinary word: no rule below takes it
+    parts = word.split("-")
+    if word in held or parts[0] in held:
+        if not _is_ordinary(word):
+            return True
+        if (
+            word not in AMBIGUOUS_FIRST_NAMES
+            and word not in STOPWORDS
+            and _writes_as_name(token, shouting=shouting)
+        ):
+            return True  # the family's "Kyle", "Harry": ordinary words too, but capitalised as a name here
+        return _reads_as_name(tokens, i, shouting=shouting)
+    if len(word) < 2 or token.shape == "upper" and not shouting and len(word) < 4:
+        return False  # "NI", "PE", "SEN": abbreviations
+    if word in NOT_PERSONAL:
+        return (
+            word in MONTH_NAMES
+            and token.sentence_start
+            and _reads_as_name(tokens, i, shouting=shouting)
+        )
+    previous = tokens[i - 1].lower if i else ""
+    if word in PLACE_FIRST_NAMES and previous in PLACE_WORDS:
+        return False  # "moved from Chelsea"
+    if _after_context(tokens, i, shouting=shouting) or _before_possessive(tokens, i):
+        return not _names_an_institution(tokens, i)
+    names = first_names()
+    if all(part in names for part in parts) or parts[0] in names:
+        if _after_where(tokens, i):
+            return False  # "at Oakley", "at William Harvey": places
+        if _names_an_institution(tokens, i):
+            return False
+        if not _is_ordinary(word):
+            common = common_first_names()
+            return token.shape == "title" or all(
+                part in common for part in parts
+            )  # a rare name: capitalised only
+        if not _writes_as_name(token, shouting=shouting):
+            following = next_token(tokens, i)  # "bobby says": a popular name before a verb
+            return (
+                word in popular_first_names()
+                and word not in AMBIGUOUS_FIRST_NAMES
+                and following is not None
+                and following.lower in NAME_VERBS
+            )
+        if word in popular_first_names() and word not in AMBIGUOUS_FIRST_NAMES:
+            return (
+                True  # "Kyle", "Jenny", "Peter": ordinary words too, but rarely capitalised as one
+            )
+        if token.possessive:
+            return True  # "Mick's driving"
+        return word in common_first_names() and _reads_as_name(tokens, i, shouting=shouting)
+    return _is_unknown_name(tokens, i, shouting=shouting)
+
+
+def _after_where(tokens: list[Token], i: int) -> bool:
+    """A run of capitalised words straight after "at", "in", "near"... ("at William Harvey", a hospital)."""
+    j = i
+    while j > 0 and tokens[j].shape == "title" and not tokens[j].sentence_start:
+        if tokens[j - 1].lower in WHERE_WORDS:
+            return True
+        j -= 1
+    return False
+
+
+def _after_context(tokens: list[Token], i: int, *, shouting: bool) -> bool:
+    """After an honorific, role, family or speech word, with a word that can be a name."""
+    token = tokens[i]
+    if token.lower in STOPWORDS:
+        return False
+    if _is_ordinary(token.lower):
+        if token.lower not in common_first_names():
+            return False  # "I am Disappointed", "the teacher rang"
+        if not _writes_as_name(token, shouting=shouting) and (
+            token.lower in AMBIGUOUS_FIRST_NAMES or token.lower not in popular_first_names()
+        ):
+            return False  # "the driver will", "the driver said" (but "social worker jenny")
+    for j in range(i - 1, max(i - 4, -1), -1):
+        cue = tokens[j].lower
+        if tokens[j + 1].sentence_start and cue not in SIGN_OFFS:
+            return False
+        pair = f"{tokens[j - 1].lower} {cue}" if j else cue
+        trio = f"{tokens[j - 2].lower} {pair}" if j > 1 else pair
+        if cue in CUES or pair in PHRASE_CUES or trio in PHRASE_CUES:
+            return True
+        if cue not in FILLERS:
+            return False
+    return False
+
+
+def _before_possessive(tokens: list[Token], i: int) -> bool:
+    """ "X's mum", "X's taxi": a name before a possessive and a family or transport word."""
+    token, following = tokens[i], next_token(tokens, i)
+    if (
+        following is None
+        or token.lower in STOPWORDS
+        or is_english_word(token.lower)
+        and token.shape == "lower"
+    ):
+        return False
+    return token.possessive and following.lower in AFTER_POSSESSIVE
+
+
+def _names_an_institution(tokens: list[Token], i: int) -> bool:
+    """The next one to four capitalised words end in School, Academy, Cars... ("Hugh Christie School")."""
+    for j in range(i + 1, min(i + 5, len(tokens))):
+        if tokens[j].shape != "title" or tokens[j].start - tokens[j - 1].end > 1:
+            return False
+        if tokens[j].lower in INSTITUTION_WORDS:
+            return True
+    return False
+
+
+def _is_unknown_name(tokens: list[Token], i: int, *, shouting: bool) -> bool:
+    """A capitalised word no dictionary knows, inside a sentence and not after a word of place."""
+    token = tokens[i]
+    if (
+        shouting
+        or token.shape != "title"
+        or token.lower in NOT_PERSONAL
+        or is_english_word(token.lower)
+    ):
+        return False
+    word = token.lower
+    known = proper_nouns()
+    if (
+        word in known or word[:-1] in known or word[:-1] in NOT_PERSONAL
+    ) and not IRISH_OR_ITALIAN_RE.match(word):
+        return (
+            False  # places, brands, surnames and days the dictionary knows ("Snodland", "Tuesdays")
+        )
+    previous = tokens[i - 1] if i else None
+    if previous is not None and previous.lower in PLACE_WORDS and not token.sentence_start:
+        return False
+    if (
+        previous is not None
+        and previous.shape == "title"
+        and is_english_word(previous.lower)
+        and not token.sentence_start
+    ):
+        return False  # "Travel Saver", "Customer Services": a name of a thing
+    if _names_an_institution(tokens, i):
+        return False
+    following = next_token(tokens, i)
+    if token.sentence_start:
+        if token.follows == "(":
+            return True  # "Ayomide (Ayo) gets anxious"
+        return following is not None and (
+            following.lower in NAME_VERBS - {"will"} or _is_third_person_verb(following)
+        )
+    return following is None or following.shape != "title" or not _is_ordinary(following.lower)
+
+
+def _is_third_person_verb(token: Token) -> bool:
+    """ "travels", "cried": an ordinary lower-case word in -s or -ed, as after a name starting a sentence."""
+    word = token.lower
+    return (
+        token.shape == "lower"
+        and word.endswith(("s", "ed"))
+        and not word.endswith("ss")
+        and is_english_word(word)
+    )
+
+
+def _extend(tokens: list[Token], found: set[int], *, kept: set[int], shouting: bool) -> set[int]:
+    """Surnames after a name ("Anna Nowak-Kowalska", "simran kaur gill") and "X and Y"."""
+    extra: set[int] = set()
+    for i in sorted(found):
+        j = i
+        while j + 1 < len(tokens) and j + 1 not in kept and j - i < 3:
+            nxt = tokens[j + 1]
+            if (
+                nxt.start - tokens[j].end != 1
+                or nxt.lower in NOT_PERSONAL
+                or nxt.lower in STOPWORDS
+            ):
+                break
+            marker = tokens[j].lower in SURNAME_MARKERS
+            if tokens[i].shape == "title" and not shouting:
+                if (
+                    nxt.shape != "title"
+                    or nxt.lower in INSTITUTION_WORDS
+                    or _names_an_institution(tokens, j + 1)
+                ):
+                    break
+            elif nxt.shape != tokens[i].shape or not marker and _is_ordinary(nxt.lower):
+                break
+            j += 1
+            extra.add(j)
+        conjunction = tokens[j + 1] if j + 1 < len(tokens) else None
+        partner = tokens[j + 2] if j + 2 < len(tokens) else None
+        if (
+            conjunction
+            and partner
+            and conjunction.lower == "and"
+            and partner.shape == tokens[i].shape != "lower"
+        ):
+            if (
+                partner.lower not in NOT_PERSONAL - {"jan", "may", "june", "april"}
+                and partner.lower not in STOPWORDS
+            ):
+                extra.add(j + 2)
+    return extra
+
+
+def _everywhere(
+    tokens: list[Token], found: set[int], *, kept: set[int], held: frozenset[str], shouting: bool
+) -> set[int]:
+    """Every other place a found name's words stand (an ordinary-word name only where it reads as one)."""
+    words = {tokens[i].lower for i in found} | {
+        part for i in found for part in tokens[i].lower.split("-") if len(part) > 2
+    }
+    words = {
+        word for word in words if word not in STOPWORDS and word not in NOT_PERSONAL or word in held
+    }
+    extra = set()
+    for i, token in enumerate(tokens):
+        if i in found or i in kept or token.lower not in words:
             continue
-        end = surname.end() if surname else match.end()
-        if not _names_an_institution(folded, end):
-            yield match.start(), end
+        if not _is_ordinary(token.lower) or _reads_as_name(tokens, i, shouting=shouting):
+            extra.add(i)
+    return extra
 
 
-def _names_an_institution(folded: str, end: int) -> bool:
-    """True when the words after a name make it a school, operator or building ("Hugh Christie School")."""
-    return _INSTITUTION_AFTER_RE.match(folded, end) is not None
-
-
-def _surname_after(
-    folded: str, match: re.Match[str], following: re.Match[str] | None
-) -> re.Match[str] | None:
-    """The next capitalised word if only spaces separate it and it is not a common capitalised word."""
-    if following is None or folded[match.end() : following.start()].strip(" \t"):
-        return None
-    if following.start() == match.end() or following.group().lower() in NOT_PERSONAL:
-        return None
-    return following
+def _honorific_spans(tokens: list[Token], found: set[int]) -> list[tuple[int, int]]:
+    """The honorific before a found name ("Mrs" in "Mrs Foster", "Mr and Mrs" in "Mr and Mrs Kaya")."""
+    spans = []
+    for i in found:
+        j = i - 1
+        while j >= 0 and (
+            tokens[j].lower in HONORIFICS
+            or tokens[j].lower == "and"
+            and j > 0
+            and tokens[j - 1].lower in HONORIFICS
+        ):
+            j -= 1
+        if j < i - 1:
+            spans.append((tokens[j + 1].start, tokens[i - 1].end))
+    return spans
