@@ -1,9 +1,11 @@
 """What each export holds: its query, its columns, and how a row is made safe to leave officer scope.
 
 Pseudonymised (the default): the carer appears only as `carers.pseudonym`; no names, chat ids or
-child references; every free-text column passes services.privacy.redaction.redact with the carer's and
-child's names as held. Identifying (officers, audited): adds the names, chat id and child reference
-and keeps free text as written.
+child references; complaints and problems carry a keyed `case_key` (reports/exports/case_keys.py)
+instead of their row id and case reference, which lead back to the family; every free-text column
+passes services.privacy.redaction.redact with the carer's and child's names as held. Identifying
+(officers, audited): keeps the id and reference, adds the names, chat id and child reference and
+keeps free text as written.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from db.dao.reports.exports import (
     fetch_feedback_export_page,
     fetch_problems_export_page,
 )
+from reports.exports.case_keys import CaseKeySecretMissing, case_key
 from reports.exports.enums import ExportKind
 from services.privacy.redaction import redact
 
@@ -33,12 +36,13 @@ PageFetcher = Callable[..., Awaitable[list[RowMapping]]]
 
 @dataclass(frozen=True)
 class ExportSpec:
-    """One kind's query and columns; `free_text` columns are redacted unless identifying."""
+    """One kind's query and columns; free text redacted and (with `case_key_kind`) id and reference keyed unless identifying."""
 
     fetch_page: PageFetcher
     columns: tuple[str, ...]
     free_text: tuple[str, ...] = ()
     identifying_columns: tuple[str, ...] = ("carer_name", "chat_id", "child_reference", "child_name")
+    case_key_kind: str | None = None
 
 
 SPECS: Mapping[ExportKind, ExportSpec] = {
@@ -59,6 +63,7 @@ SPECS: Mapping[ExportKind, ExportSpec] = {
             "description",
         ),
         free_text=("description",),
+        case_key_kind="complaint",
     ),
     ExportKind.PROBLEMS: ExportSpec(
         fetch_page=fetch_problems_export_page,
@@ -67,6 +72,7 @@ SPECS: Mapping[ExportKind, ExportSpec] = {
             "parent_told_at", "school", "route", "district", "carer", "details", "resolution_note",
         ),
         free_text=("details", "resolution_note"),
+        case_key_kind="problem",
     ),
     ExportKind.CHANGE_NOTICES: ExportSpec(
         fetch_page=fetch_change_notices_export_page,
@@ -87,10 +93,23 @@ SPECS: Mapping[ExportKind, ExportSpec] = {
 }
 
 
+# Columns that lead a row back to a family through the staff pages (case URLs, references).
+CASE_LINK_COLUMNS = ("id", "reference")
+
+
 def export_columns(kind: ExportKind, *, identifying: bool) -> tuple[str, ...]:
     """The header row of one export."""
     spec = SPECS[kind]
-    return spec.columns + spec.identifying_columns if identifying else spec.columns
+    if identifying:
+        return spec.columns + spec.identifying_columns
+    if spec.case_key_kind is not None:
+        return ("case_key", *(column for column in spec.columns if column not in CASE_LINK_COLUMNS))
+    return spec.columns
+
+
+def needs_case_key(kind: ExportKind, *, identifying: bool) -> bool:
+    """True when the export carries case keys (pseudonymised complaints and problems)."""
+    return not identifying and SPECS[kind].case_key_kind is not None
 
 
 def _plain(value: Any) -> Any:
@@ -104,14 +123,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def shape_row(kind: ExportKind, row: RowMapping, *, identifying: bool) -> dict[str, Any]:
+def shape_row(
+    kind: ExportKind, row: RowMapping, *, identifying: bool, case_key_secret: bytes | None = None
+) -> dict[str, Any]:
     """One output record in column order; free text redacted unless the export is identifying."""
     spec = SPECS[kind]
     known_names = [name for name in (row.get("carer_name"), row.get("child_name")) if name]
     record: dict[str, Any] = {}
     for column in export_columns(kind, identifying=identifying):
-        if column == "children":
-            value: Any = len(row.get("child_ids") or [])
+        if column == "case_key":
+            if case_key_secret is None:
+                raise CaseKeySecretMissing()
+            value: Any = case_key(kind=spec.case_key_kind or kind.value, case_id=int(row["id"]), secret=case_key_secret)
+        elif column == "children":
+            value = len(row.get("child_ids") or [])
         else:
             value = row.get(column)
         if column in spec.free_text and value and not identifying:
@@ -121,10 +146,18 @@ def shape_row(kind: ExportKind, row: RowMapping, *, identifying: bool) -> dict[s
 
 
 async def fetch_shaped_page(
-    session: AsyncSession, *, kind: ExportKind, where: ExportFilter, after_id: int, limit: int, identifying: bool
+    session: AsyncSession,
+    *,
+    kind: ExportKind,
+    where: ExportFilter,
+    after_id: int,
+    limit: int,
+    identifying: bool,
+    case_key_secret: bytes | None = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page of shaped records and the last id read (None when the export is finished)."""
     rows: Sequence[RowMapping] = await SPECS[kind].fetch_page(session, where=where, after_id=after_id, limit=limit)
     if not rows:
         return [], None
-    return [shape_row(kind, row, identifying=identifying) for row in rows], int(rows[-1]["id"])
+    records = [shape_row(kind, row, identifying=identifying, case_key_secret=case_key_secret) for row in rows]
+    return records, int(rows[-1]["id"])

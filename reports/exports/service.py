@@ -7,10 +7,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from db.dao.reports.exports import ExportFilter
 from db.engine import Database
 from db.models.staff import ActorKind
-from reports.exports.kinds import ExportKind, export_columns, fetch_shaped_page
+from reports.exports.case_keys import CaseKeySecretMissing
+from reports.exports.kinds import ExportKind, export_columns, fetch_shaped_page, needs_case_key
 from reports.exports.writers import ExportFormat, Record, write_export_file
 from services.staff.audit import Actor, RequestOrigin, record_audit
 from services.staff.permissions import Permission, role_may
@@ -24,12 +27,18 @@ class ExportRefused(Exception):
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """What to export, in which format, which rows, and whether identities are included."""
+    """What to export, in which format, which rows, whether identities are included, and the case-key secret."""
 
     kind: ExportKind
     export_format: ExportFormat
     where: ExportFilter = field(default_factory=ExportFilter)
     is_identifying: bool = False
+    case_key_secret: SecretStr | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def case_key_bytes(self) -> bytes | None:
+        """The secret as the HMAC takes it (None when not configured)."""
+        return None if self.case_key_secret is None else self.case_key_secret.get_secret_value().strip().encode()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -58,7 +67,9 @@ def _filter_detail(where: ExportFilter) -> dict[str, Any]:
 async def authorise_export(
     database: Database, *, actor: Actor, request: ExportRequest, origin: RequestOrigin | None = None
 ) -> None:
-    """Refuse what the role does not allow; otherwise write the audit row before any data leaves."""
+    """Refuse what the role or a missing case-key secret does not allow; otherwise audit before any data leaves."""
+    if needs_case_key(request.kind, identifying=request.is_identifying) and request.case_key_secret is None:
+        raise CaseKeySecretMissing()
     allowed = may_export(actor, is_identifying=request.is_identifying)
     scope = "identifying" if request.is_identifying else "pseudonymised"
     async with database.transaction() as session:
@@ -92,6 +103,7 @@ async def iter_export_records(
                 after_id=after_id,
                 limit=page_size,
                 identifying=request.is_identifying,
+                case_key_secret=request.case_key_bytes,
             )
         if on_page is not None and records:
             on_page(len(records))

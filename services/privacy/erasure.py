@@ -6,12 +6,19 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.carers.accounts import delete_links_for_carer, fetch_carer, save_carer
+from db.dao.carers.accounts import (
+    delete_links_for_carer,
+    fetch_carer,
+    fetch_linked_children,
+    save_carer,
+)
 from db.dao.carers.consent import deidentify_consent_events
 from db.dao.carers.conversations import delete_conversation
 from db.dao.carers.linking import delete_code_uses_for_carer, delete_linking_failures
 from db.dao.delivery.message_log import deidentify_messages_for_chat
+from db.dao.transport.contacts import fetch_contacts_for_carer
 from services.casework.erasure import erase_casework_for
+from services.privacy.contact_erasure import erase_contacts_for
 from services.privacy.delivery_erasure import erase_delivery_for
 from services.privacy.targets import Eraser, ErasureTarget
 
@@ -33,7 +40,21 @@ async def erase_carer(session: AsyncSession, *, carer_id: int, now: datetime) ->
     carer = await fetch_carer(session, carer_id=carer_id)
     if carer is None or carer.erased_at is not None:
         return False
-    target = ErasureTarget(carer_id=carer_id, chat_id=carer.chat_id)
+    children = await fetch_linked_children(session, carer_id=carer_id)
+    # Read before any area erases: the links go with the "links" area, the name with the carer row.
+    contacts = await fetch_contacts_for_carer(
+        session, carer_id=carer_id
+    )  # the full names the council holds
+    names = [
+        carer.first_name or "",
+        *(contact.name or "" for contact in contacts),
+        *(child.display_name for _link, child, _school in children),
+    ]
+    target = ErasureTarget(
+        carer_id=carer_id,
+        chat_id=carer.chat_id,
+        known_names=tuple(dict.fromkeys(name for name in names if name.strip())),
+    )
     for eraser in list(_erasers.values()):
         await eraser(session, target)
     # Last, because other areas may look the carer up by chat id. The pseudonym stays for statistics.
@@ -75,3 +96,4 @@ register_eraser("links", _erase_links)
 register_eraser("consent", _erase_consent)
 register_eraser("casework", erase_casework_for)
 register_eraser("delivery", erase_delivery_for)
+register_eraser("family_contacts", erase_contacts_for)

@@ -10,10 +10,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 @dataclass(frozen=True)
 class ErasureTarget:
-    """Whom to erase: the carer's row id and the chat id they used (None if already gone)."""
+    """Whom to erase: row id, chat id (None if gone), and the carer's and children's names for redaction."""
 
     carer_id: int
     chat_id: int | None
+    known_names: tuple[str, ...] = ()
 
 
 Eraser = Callable[[AsyncSession, ErasureTarget], Awaitable[None]]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -12,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from pydantic import SecretStr
 from sqlmodel import select
 
 from db.dao.reports.exports import ExportFilter
@@ -20,6 +24,7 @@ from db.models.casework import Complaint, ComplaintStatus, FeedbackItem, Feedbac
 from db.models.changes import ChangeNotice, TransportChange
 from db.models.outbox import OutboxMessage
 from db.models.staff import ActorKind, AuditEvent, StaffRole
+from reports.exports.case_keys import CaseKeySecretMissing
 from reports.exports.kinds import ExportKind
 from reports.exports.service import ExportRefused, ExportRequest, export_to_file
 from reports.exports.writers import ExportFormat
@@ -31,6 +36,7 @@ CHILD_NAMES = ("Tobias", "Wilhelmina")
 SECRETS = (
     *CARER_NAMES, *CHILD_NAMES, "07700 900123", "bernadette.k@example.com", "ME14 1XQ", "7311",
 )
+CASE_KEY_SECRET = SecretStr("test-case-key-secret-0123456789-abcdefghij")
 OFFICER = Actor(kind=ActorKind.USER, id=1, label="officer@kent.example", role=StaffRole.OFFICER.value)
 COORDINATOR = Actor(kind=ActorKind.USER, id=2, label="pact@kent.example", role=StaffRole.PACT_COORDINATOR.value)
 
@@ -113,7 +119,7 @@ async def test_pseudonymised_export_holds_no_identity(
     database: Database, world: ExportWorld, tmp_path: Path, kind: ExportKind, export_format: ExportFormat
 ) -> None:
     path = tmp_path / f"export.{export_format.value}"
-    request = ExportRequest(kind=kind, export_format=export_format)
+    request = ExportRequest(kind=kind, export_format=export_format, case_key_secret=CASE_KEY_SECRET)
     await export_to_file(database, actor=COORDINATOR, request=request, path=path)
     records, everything = _read(path, export_format)
     assert sorted(record["carer"] for record in records) == sorted(world.pseudonyms)
@@ -138,7 +144,7 @@ async def test_filters_by_date_school_route_and_district(
     ]
     for kind, where, expected in filters:
         path = tmp_path / f"{kind.value}.{export_format.value}"
-        request = ExportRequest(kind=kind, export_format=export_format, where=where)
+        request = ExportRequest(kind=kind, export_format=export_format, where=where, case_key_secret=CASE_KEY_SECRET)
         await export_to_file(database, actor=OFFICER, request=request, path=path)
         records, _ = _read(path, export_format)
         assert [record["carer"] for record in records] == [expected], kind
@@ -178,3 +184,73 @@ async def test_identifying_export_by_an_officer_is_audited_and_holds_identities(
         [event] = (await session.exec(select(AuditEvent))).all()
     assert (event.action, event.actor_id, event.object_type) == ("export.identifying", OFFICER.id, "feedback")
     assert event.detail == {"format": "csv", "scope": "identifying", "district": "Maidstone"}
+
+
+CASE_KEY = re.compile(r"^K-[0-9A-F]{16}$")
+
+
+async def _export_records(
+    database: Database, tmp_path: Path, *, kind: ExportKind, export_format: ExportFormat = ExportFormat.CSV,
+    secret: SecretStr | None = CASE_KEY_SECRET, actor: Actor = COORDINATOR, identifying: bool = False,
+    where: ExportFilter | None = None,
+) -> tuple[list[dict[str, str]], str]:
+    path = tmp_path / f"{kind.value}-{len(list(tmp_path.iterdir()))}.{export_format.value}"
+    request = ExportRequest(kind=kind, export_format=export_format, is_identifying=identifying,
+                            where=where or ExportFilter(), case_key_secret=secret)
+    await export_to_file(database, actor=actor, request=request, path=path)
+    return _read(path, export_format)
+
+
+@pytest.mark.parametrize("export_format", list(ExportFormat))
+@pytest.mark.parametrize(("kind", "prefix"), [(ExportKind.COMPLAINTS, "HTST-"), (ExportKind.PROBLEMS, "PR-")])
+async def test_pseudonymised_cases_carry_a_case_key_instead_of_the_reference(
+    database: Database, world: ExportWorld, tmp_path: Path, kind: ExportKind, prefix: str, export_format: ExportFormat
+) -> None:
+    records, everything = await _export_records(database, tmp_path, kind=kind, export_format=export_format)
+    assert list(records[0])[0] == "case_key" and not {"id", "reference"} & set(records[0])
+    keys = [record["case_key"] for record in records]
+    assert len(keys) == 2 and len(set(keys)) == 2 and all(CASE_KEY.match(key) for key in keys)
+    assert prefix not in everything, "the case reference links the row back to the family"
+
+
+async def test_a_case_keeps_its_key_across_exports_and_the_key_needs_the_secret(
+    database: Database, world: ExportWorld, tmp_path: Path
+) -> None:
+    first, _ = await _export_records(database, tmp_path, kind=ExportKind.COMPLAINTS)
+    march, _ = await _export_records(database, tmp_path, kind=ExportKind.COMPLAINTS, export_format=ExportFormat.JSON,
+                                     where=ExportFilter(since=_at(2, 1)), actor=OFFICER)
+    assert [record["case_key"] for record in march] == [first[1]["case_key"]]  # same case, same key
+    async with database.transaction() as session:
+        complaints = (await session.exec(select(Complaint).order_by(Complaint.id))).all()
+        problems = (await session.exec(select(ProblemReport).order_by(ProblemReport.id))).all()
+    secret = CASE_KEY_SECRET.get_secret_value().encode()
+    expected = ["K-" + hmac.new(secret, f"complaint:{c.id}".encode(), hashlib.sha256).hexdigest()[:16].upper() for c in complaints]
+    assert [record["case_key"] for record in first] == expected  # HMAC-SHA256 keyed with the secret, nothing stored
+    other_secret, _ = await _export_records(database, tmp_path, kind=ExportKind.COMPLAINTS,
+                                            secret=SecretStr("another-secret-entirely-0123456789-abcdef"))
+    assert not {record["case_key"] for record in other_secret} & set(expected)
+    problem_keys, _ = await _export_records(database, tmp_path, kind=ExportKind.PROBLEMS)
+    assert [p.id for p in problems] == [c.id for c in complaints]  # same row ids, and still different keys
+    assert not {record["case_key"] for record in problem_keys} & set(expected)
+
+
+async def test_identifying_exports_keep_the_reference_and_no_case_key(
+    database: Database, world: ExportWorld, tmp_path: Path
+) -> None:
+    records, _ = await _export_records(database, tmp_path, kind=ExportKind.COMPLAINTS, actor=OFFICER, identifying=True, secret=None)
+    assert [record["reference"] for record in records] == ["HTST-2026-00001", "HTST-2026-00003"]
+    assert "case_key" not in records[0] and records[0]["id"]
+
+
+async def test_without_the_secret_a_pseudonymised_case_export_is_refused_before_any_audit_row(
+    database: Database, world: ExportWorld, tmp_path: Path
+) -> None:
+    path = tmp_path / "complaints.csv"
+    request = ExportRequest(kind=ExportKind.PROBLEMS, export_format=ExportFormat.CSV)
+    with pytest.raises(CaseKeySecretMissing, match="CARERLINE_CASE_KEY_SECRET"):
+        await export_to_file(database, actor=COORDINATOR, request=request, path=path)
+    assert not path.exists()
+    feedback, _ = await _export_records(database, tmp_path, kind=ExportKind.FEEDBACK, secret=None)  # needs no key
+    async with database.transaction() as session:
+        actions = (await session.exec(select(AuditEvent.action))).all()
+    assert len(feedback) == 2 and list(actions) == ["export.pseudonymised"]

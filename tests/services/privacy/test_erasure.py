@@ -40,7 +40,7 @@ async def test_erasure_runs_every_eraser_and_rolls_back_together(database: Datab
         from services.privacy import erasure
 
         erasure._erasers.pop("test_failing")
-    assert seen == [ErasureTarget(carer_id=carer.id, chat_id=4242)]  # type: ignore[arg-type]
+    assert seen == [ErasureTarget(carer_id=carer.id, chat_id=4242, known_names=("Jo", "Sam"))]  # type: ignore[arg-type]
     async with database.transaction() as session:
         kept = (await session.exec(select(Carer))).one()
         assert kept.chat_id == 4242 and kept.first_name == "Jo"  # nothing half-erased
