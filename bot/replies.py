@@ -1,12 +1,28 @@
-"""Sending a reply in a conversation, and recording it in the council's message log."""
+"""Sending a reply in a conversation, and recording it in the council's message log.
+
+A reply that meets Telegram's flood control (429) waits the retry_after it was given and goes again:
+the update's chat is handled one update at a time (bot/processing.py), so waiting here keeps that
+chat's replies in order while other chats carry on.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
 from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
+from telegram.error import RetryAfter
 
 from bot.context import CarerlineContext
 from db.dao.delivery.message_log import save_deidentified_outbound_message, save_outbound_message
+from messaging.channels.telegram import retry_after_s
+
+logger = logging.getLogger(__name__)
+# Telegram asks for about a second when a person taps quickly; a wait longer than this is an outage, not a tap.
+MAX_FLOOD_WAIT_S = 60.0
+MAX_SEND_ATTEMPTS = 5
 
 
 async def send_reply(
@@ -18,14 +34,8 @@ async def send_reply(
     kind: str = "reply",
 ) -> Message:
     """Send HTML text (values already escaped by core.i18n) and record it."""
-    message = await context.bot.send_message(
-        chat_id=chat_id, text=text, parse_mode=ParseMode.HTML, reply_markup=keyboard
-    )
-    async with context.services.database.transaction() as session:
-        await save_outbound_message(
-            session, chat_id=chat_id, kind=kind, text=message.text, telegram_message_id=message.message_id
-        )
-    context.services.metrics.messages_sent.labels(kind=kind).inc()
+    message = await _send_text(context, chat_id=chat_id, text=text, keyboard=keyboard)
+    await _record(context, chat_id=chat_id, kind=kind, words=message.text, message=message)
     return message
 
 
@@ -40,18 +50,16 @@ async def send_document_reply(
     kind: str = "document",
 ) -> Message:
     """Send a file with an HTML caption and record that it went (its caption, not its bytes)."""
-    message = await context.bot.send_document(
-        chat_id=chat_id,
-        document=InputFile(content, filename=file_name),
-        caption=caption,
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboard,
-    )
-    async with context.services.database.transaction() as session:
-        await save_outbound_message(
-            session, chat_id=chat_id, kind=kind, text=message.caption, telegram_message_id=message.message_id
+    message = await send_waiting_out_floods(
+        lambda: context.bot.send_document(
+            chat_id=chat_id,
+            document=InputFile(content, filename=file_name),
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard,
         )
-    context.services.metrics.messages_sent.labels(kind=kind).inc()
+    )
+    await _record(context, chat_id=chat_id, kind=kind, words=message.caption, message=message)
     return message
 
 
@@ -64,10 +72,42 @@ async def send_reply_after_erasure(
     kind: str = "erased",
 ) -> Message:
     """The last reply to someone just erased: recorded without their chat id or the words."""
-    message = await context.bot.send_message(
-        chat_id=chat_id, text=text, parse_mode=ParseMode.HTML, reply_markup=keyboard
-    )
-    async with context.services.database.transaction() as session:
-        await save_deidentified_outbound_message(session, kind=kind)
-    context.services.metrics.messages_sent.labels(kind=kind).inc()
+    message = await _send_text(context, chat_id=chat_id, text=text, keyboard=keyboard)
+    await _record(context, chat_id=None, kind=kind, words=None, message=None)
     return message
+
+
+async def send_waiting_out_floods(send: Callable[[], Awaitable[Message]]) -> Message:
+    """Send; on a 429 wait the retry_after Telegram gave and send again (a few times, never for long)."""
+    for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
+        try:
+            return await send()
+        except RetryAfter as error:
+            wait_s = retry_after_s(error)
+            if attempt == MAX_SEND_ATTEMPTS or wait_s > MAX_FLOOD_WAIT_S:
+                raise
+            logger.info("Telegram asked us to wait %.0f s before replying (attempt %d)", wait_s, attempt)
+            await asyncio.sleep(wait_s)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def _send_text(
+    context: CarerlineContext, *, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
+) -> Message:
+    return await send_waiting_out_floods(
+        lambda: context.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+    )
+
+
+async def _record(
+    context: CarerlineContext, *, chat_id: int | None, kind: str, words: str | None, message: Message | None
+) -> None:
+    """Keep the council's copy of a reply; without a chat id it is kept de-identified (after an erasure)."""
+    async with context.services.database.transaction() as session:
+        if chat_id is None or message is None:
+            await save_deidentified_outbound_message(session, kind=kind)
+        else:
+            await save_outbound_message(
+                session, chat_id=chat_id, kind=kind, text=words, telegram_message_id=message.message_id
+            )
+    context.services.metrics.messages_sent.labels(kind=kind).inc()

@@ -8,7 +8,7 @@ from bot.context import CarerlineContext
 from bot.guards import with_turn
 from bot.handlers.complaints import COMPLAINT_STEPS, receive_media as receive_complaint_media
 from bot.handlers.surveys import ask_again_after_media
-from bot.kind_answers import explain_unusable_media, not_understood_text, old_button, way_back
+from bot.kind_answers import explain_unusable_media, not_understood_text, way_back
 from bot.menu import back_to_menu_keyboard
 from bot.turns import Turn, say
 from core.i18n import text
