@@ -1,14 +1,25 @@
-"""The schedule: every standing job, wired here by the application (APScheduler stores jobs by reference,
-so each job is a module-level function; replace_existing keeps one copy of each across restarts)."""
+"""The schedule: every standing job, wired here by the application and re-added at every start.
+
+Every replica schedules the same jobs at the same due times: interval jobs count from one fixed
+anchor, not from the process's start, so two replicas fire the same due time and the claim in
+messaging/scheduler.py lets exactly one of them run it. Each job starts from one misfire grace
+period ago, so a due time missed while this process restarted is caught up once (if no other
+replica ran it).
+"""
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from messaging.runtime_registry import current_services
+from messaging.scheduler import MISFIRE_GRACE_S, ON_EVERY_REPLICA, ONCE_ACROSS_REPLICAS
 
 HEARTBEAT_JOB_ID = "heartbeat"
 HEARTBEAT_INTERVAL_S = 30
@@ -21,6 +32,19 @@ SCHEDULED_BROADCASTS_JOB_ID = "scheduled-broadcasts"
 SCHEDULED_BROADCASTS_INTERVAL_S = 30
 SURVEY_FOLLOWUPS_JOB_ID = "survey-followups"
 SURVEY_FOLLOWUPS_INTERVAL_S = 60
+# Interval jobs fire at this anchor plus whole intervals, on every replica alike.
+INTERVAL_ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
+LONDON = "Europe/London"
+
+
+@dataclass(frozen=True)
+class StandingJob:
+    """One job: where its function is, when it is due, and whether one replica or each runs it."""
+
+    job_id: str
+    func_ref: str
+    trigger: BaseTrigger
+    executor: str = ONCE_ACROSS_REPLICAS
 
 
 async def record_heartbeat() -> None:
@@ -30,69 +54,52 @@ async def record_heartbeat() -> None:
         services.metrics.scheduler_heartbeat.set(time.time())
 
 
-def add_standing_jobs(scheduler: BaseScheduler) -> None:
+def _every(seconds: int) -> IntervalTrigger:
+    return IntervalTrigger(seconds=seconds, start_date=INTERVAL_ANCHOR, timezone=UTC)
+
+
+def standing_jobs() -> list[StandingJob]:
     """Every job each process schedules, from the heartbeat to the fortnightly SitRep."""
-    scheduler.add_job(
-        "carerline.jobs:record_heartbeat",
-        trigger="interval",
-        seconds=HEARTBEAT_INTERVAL_S,
-        id=HEARTBEAT_JOB_ID,
-        replace_existing=True,
-    )
-    # Reminders and the call list's escalations: due times live in our tables, this job acts on them.
-    scheduler.add_job(
-        "services.changes.jobs:run_change_followups",
-        trigger="interval",
-        seconds=CHANGE_FOLLOWUPS_INTERVAL_S,
-        id=CHANGE_FOLLOWUPS_JOB_ID,
-        replace_existing=True,
-        next_run_time=datetime.now(UTC),
-    )
-    # Casework: the officers' digest on weekday mornings, and files left by erasures or crashes swept nightly.
-    scheduler.add_job(
-        "services.casework.digest:send_daily_digest",
-        trigger="cron",
-        day_of_week="mon-fri",
-        hour=7,
-        minute=30,
-        timezone="Europe/London",
-        id=CASEWORK_DIGEST_JOB_ID,
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        "services.casework.jobs:sweep_attachment_files",
-        trigger="cron",
-        hour=2,
-        minute=40,
-        timezone="Europe/London",
-        id=ATTACHMENT_SWEEP_JOB_ID,
-        replace_existing=True,
-    )
-    # The officers' SitRep every other Monday at 08:00 (odd ISO weeks), emailed if the duty email is set.
-    scheduler.add_job(
-        "reports.sitrep:send_fortnightly_sitrep",
-        trigger="cron",
-        week="*/2",
-        day_of_week="mon",
-        hour=8,
-        minute=0,
-        timezone="Europe/London",
-        id=SITREP_JOB_ID,
-        replace_existing=True,
-    )
-    """Schedule the standing job once (replace_existing keeps one copy across restarts)."""
-    scheduler.add_job(
-        "services.broadcasts.jobs:send_scheduled_broadcasts",
-        trigger="interval",
-        seconds=SCHEDULED_BROADCASTS_INTERVAL_S,
-        id=SCHEDULED_BROADCASTS_JOB_ID,
-        replace_existing=True,
-    )
-    """Schedule the standing job once (replace_existing keeps one copy across restarts)."""
-    scheduler.add_job(
-        "services.surveys.jobs:send_survey_followups",
-        trigger="interval",
-        seconds=SURVEY_FOLLOWUPS_INTERVAL_S,
-        id=SURVEY_FOLLOWUPS_JOB_ID,
-        replace_existing=True,
-    )
+    return [
+        # Each process's own liveness on its own /metrics: every replica runs it.
+        StandingJob(HEARTBEAT_JOB_ID, "carerline.jobs:record_heartbeat", _every(HEARTBEAT_INTERVAL_S), ON_EVERY_REPLICA),
+        # Reminders and the call list's escalations: due times live in our tables, this job acts on them.
+        StandingJob(CHANGE_FOLLOWUPS_JOB_ID, "services.changes.jobs:run_change_followups", _every(CHANGE_FOLLOWUPS_INTERVAL_S)),
+        # Casework: the officers' digest on weekday mornings, and files left by erasures or crashes swept nightly.
+        StandingJob(
+            CASEWORK_DIGEST_JOB_ID,
+            "services.casework.digest:send_daily_digest",
+            CronTrigger(day_of_week="mon-fri", hour=7, minute=30, timezone=LONDON),
+        ),
+        StandingJob(
+            ATTACHMENT_SWEEP_JOB_ID,
+            "services.casework.jobs:sweep_attachment_files",
+            CronTrigger(hour=2, minute=40, timezone=LONDON),
+        ),
+        # The officers' SitRep every other Monday at 08:00 (odd ISO weeks), emailed if the duty email is set.
+        StandingJob(
+            SITREP_JOB_ID,
+            "reports.sitrep:send_fortnightly_sitrep",
+            CronTrigger(week="*/2", day_of_week="mon", hour=8, minute=0, timezone=LONDON),
+        ),
+        StandingJob(
+            SCHEDULED_BROADCASTS_JOB_ID,
+            "services.broadcasts.jobs:send_scheduled_broadcasts",
+            _every(SCHEDULED_BROADCASTS_INTERVAL_S),
+        ),
+        StandingJob(SURVEY_FOLLOWUPS_JOB_ID, "services.surveys.jobs:send_survey_followups", _every(SURVEY_FOLLOWUPS_INTERVAL_S)),
+    ]
+
+
+def add_standing_jobs(scheduler: BaseScheduler, *, now: datetime | None = None) -> None:
+    """Add every standing job, each first due at its latest due time within the misfire grace period."""
+    catch_up_from = (now or datetime.now(UTC)) - timedelta(seconds=MISFIRE_GRACE_S)
+    for job in standing_jobs():
+        scheduler.add_job(
+            job.func_ref,
+            trigger=job.trigger,
+            id=job.job_id,
+            executor=job.executor,
+            replace_existing=True,
+            next_run_time=job.trigger.get_next_fire_time(None, catch_up_from),
+        )

@@ -18,14 +18,14 @@ from messaging.dependencies import Dependencies
 from core.lifecycle import Lifecycle
 from core.metrics import Metrics
 from core.settings import ConfigurationError, Settings
-from carerline.startup import require_reachable_database
+from carerline.startup import SqliteServeLock, require_reachable_database, sqlite_serve_lock
 from db.engine import Database
 from db.migrate import upgrade_database_async
 from messaging.delivery.settings import DeliverySettings
 from messaging.delivery.engine import DeliveryEngine
 from messaging.runtime_registry import register_services
 from carerline.jobs import add_standing_jobs
-from messaging.scheduler import build_scheduler
+from messaging.scheduler import build_scheduler, finish_scheduled_jobs
 from web.app import init_web_app
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class CarerlineService:
         self.database: Database | None = None
         self.bot_application: CarerlineApplication | None = None
         self.scheduler: BackgroundScheduler | None = None
+        self._sqlite_lock: SqliteServeLock | None = None
         self._runner: web.AppRunner | None = None
         self._was_started = False
 
@@ -60,6 +61,10 @@ class CarerlineService:
     async def start(self) -> None:
         """Migrate the database, then start the bot, the web server and the scheduler."""
         self.settings.check_for_service()
+        # SQLite is the single-process embedded database: a second `serve` on the same file stops here.
+        self._sqlite_lock = sqlite_serve_lock(self.settings.database_url)
+        if self._sqlite_lock is not None:
+            self._sqlite_lock.acquire()
         self.database = Database(self.settings.database_url)
         await require_reachable_database(self.database)
         await upgrade_database_async(database_url=self.settings.database_url)
@@ -82,10 +87,8 @@ class CarerlineService:
         self.lifecycle.update_queue = self.bot_application.update_queue
         await self._start_web(dependencies)
         await self._start_receiving_updates()
-        self.scheduler = build_scheduler(
-            database_url=self.settings.database_url, loop=asyncio.get_running_loop()
-        )
-        # The job store's I/O is synchronous: keep it off the event loop (see messaging/scheduler_executor.py).
+        # One scheduler per replica; each run is claimed in the database, so replicas run each due time once.
+        self.scheduler = build_scheduler(database=self.database, loop=asyncio.get_running_loop())
         await asyncio.to_thread(self.scheduler.start)
         await asyncio.to_thread(add_standing_jobs, self.scheduler)
         self._was_started = True
@@ -100,6 +103,7 @@ class CarerlineService:
             await application.updater.stop()
         if self.scheduler is not None and self.scheduler.running:
             await asyncio.to_thread(self.scheduler.shutdown, wait=False)
+            await finish_scheduled_jobs(self.scheduler, timeout_s=self.settings.shutdown_grace_s / 4)
         if self._runner is not None:
             await self._runner.cleanup()
         if application is not None:
@@ -111,6 +115,8 @@ class CarerlineService:
         register_services(None)
         if self.database is not None:
             await self.database.dispose()
+        if self._sqlite_lock is not None:
+            self._sqlite_lock.release()
         if self._was_started and not self.lifecycle.stopped.is_set():
             logger.info("Carerline stopped cleanly")
         self.lifecycle.stopped.set()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -16,6 +17,9 @@ config = context.config
 if config.attributes.get("configure_logger", True):
     logging.basicConfig(level=logging.INFO)
 target_metadata = SQLModel.metadata
+# Replicas starting together each run `serve`'s upgrade: on PostgreSQL they take turns on this lock, so the
+# second finds the schema already at head instead of creating the same tables again.
+MIGRATION_LOCK_KEY = 0x43_41_52_45  # "CARE"
 
 
 def _run(connection: Connection) -> None:
@@ -26,6 +30,8 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         context.run_migrations()
 
 

@@ -1,0 +1,242 @@
+"""The crowd: N parents acting at once through the emulator's control API, each turn timed to the bot's answer.
+
+A turn's reply time runs from just before the parent's action reaches the emulator to the first thing the bot
+does in that chat afterwards (a new message, an edited message, or an answered button press), seen by
+long-polling the chat. Every parent does the same turns in phases, all parents at once in each phase.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+TURN_TIMEOUT_S = 120.0
+FEEDBACK_SENTENCE = "The driver was lovely today but the bus came twenty minutes late and Sam was upset."
+MEASURED_TURNS = ("start", "consent", "menu", "feedback", "seen")
+
+
+@dataclass
+class TurnFigures:
+    """Reply times of one kind of turn across the crowd."""
+
+    kind: str
+    seconds: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+    failures: int = 0
+
+    def percentile(self, share: float) -> float:
+        """The share-th reply time (0.5 = median), nearest rank."""
+        ordered = sorted(self.seconds)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+    def line(self) -> str:
+        """One printed row: p50, p95, p99, max in ms, and updates per second over the phase."""
+        if not self.seconds:
+            return f"  {self.kind:<9} no answers ({self.failures} failed)"
+        rate = len(self.seconds) / self.wall_s if self.wall_s > 0 else float("nan")
+        failed = f"  {self.failures} unanswered" if self.failures else ""
+        return (
+            f"  {self.kind:<9} p50 {1000 * self.percentile(0.5):7.0f} ms  p95 {1000 * self.percentile(0.95):7.0f} ms  "
+            f"p99 {1000 * self.percentile(0.99):7.0f} ms  max {1000 * max(self.seconds):7.0f} ms  "
+            f"{rate:6.1f} updates/s  (mean {1000 * statistics.fmean(self.seconds):.0f} ms, n={len(self.seconds)}){failed}"
+        )
+
+
+def _signature(snapshot: dict[str, Any]) -> tuple[Any, ...]:
+    """Everything the bot has done in a chat, so that any new bot action changes it."""
+    bot_side = tuple(
+        (m["message_id"], m.get("text"), json.dumps(m.get("reply_markup"), sort_keys=True), m.get("edit_count", 0))
+        for m in snapshot["messages"]
+        if m["from_bot"]
+    )
+    return bot_side, len(snapshot["callback_answers"])
+
+
+class Parent:
+    """One simulated parent on the emulator's control API."""
+
+    def __init__(self, *, http: aiohttp.ClientSession, chat_id: int) -> None:
+        self.http = http
+        self.chat_id = chat_id
+        self.snapshot: dict[str, Any] = {"version": 0, "messages": [], "callback_answers": []}
+        self.strict_press = False
+        self.is_stuck = False
+        self.pressed: tuple[int, str] | None = None
+
+    async def refresh(self, *, after_version: int = -1, timeout_s: float = 0) -> dict[str, Any]:
+        """The chat now, or when it next changes after `after_version` (long poll)."""
+        params = {"after_version": str(after_version), "timeout": str(timeout_s)}
+        async with self.http.get(f"/_emulator/chats/{self.chat_id}/messages", params=params) as response:
+            response.raise_for_status()
+            self.snapshot = await response.json()
+        return self.snapshot
+
+    async def _post(self, path: str, body: dict[str, Any]) -> None:
+        async with self.http.post(f"/_emulator/chats/{self.chat_id}{path}", json=body) as response:
+            response.raise_for_status()
+            await response.read()
+
+    def button(self, prefix: str) -> tuple[int, str] | None:
+        """(message id, callback data) of the newest bot button starting with prefix."""
+        for message in reversed(self.snapshot["messages"]):
+            if not message["from_bot"]:
+                continue
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                for key in row:
+                    if str(key.get("callback_data", "")).startswith(prefix):
+                        return message["message_id"], key["callback_data"]
+        return None
+
+    async def wait_for_button(self, prefix: str, *, timeout_s: float = TURN_TIMEOUT_S) -> tuple[int, str]:
+        """Long-poll until the bot shows a button starting with prefix."""
+        deadline = time.monotonic() + timeout_s
+        await self.refresh()
+        while (found := self.button(prefix)) is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"chat {self.chat_id}: no button {prefix!r}")
+            await self.refresh(after_version=self.snapshot["version"], timeout_s=min(remaining, 20))
+        return found
+
+    async def timed(self, action: Callable[[], Awaitable[None]], *, pressed_message_id: int | None = None) -> float:
+        """Do the action; seconds until the bot answers in this chat.
+
+        After a typed message any bot action counts. After a button press only an answer to that press counts
+        (the press answered, the pressed message edited, or a new message), and for the "seen" press only the
+        first two, so that a message the outbox was already sending cannot pass for the answer.
+        """
+        await self.refresh()
+        before = _signature(self.snapshot)
+        pressed_before = self._message(pressed_message_id)
+        started = time.monotonic()
+        await action()
+        deadline = started + TURN_TIMEOUT_S
+        while not self._is_answered(before, pressed_message_id, pressed_before):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"chat {self.chat_id}: no answer")
+            await self.refresh(after_version=self.snapshot["version"], timeout_s=min(remaining, 20))
+        return time.monotonic() - started
+
+    def _message(self, message_id: int | None) -> dict[str, Any] | None:
+        return next((m for m in self.snapshot["messages"] if m["message_id"] == message_id), None)
+
+    def _is_answered(self, before: tuple[Any, ...], pressed_id: int | None, pressed_before: dict[str, Any] | None) -> bool:
+        now = _signature(self.snapshot)
+        if pressed_id is None:
+            return now != before
+        if now[1] > before[1] or self._message(pressed_id) != pressed_before:
+            return True
+        return self.strict_press is False and now[0] != before[0]
+
+    async def send(self, text: str) -> None:
+        """Type and send a message."""
+        await self._post("/send", {"text": text})
+
+    async def press(self, message_id: int, callback_data: str) -> None:
+        """Press an inline button."""
+        await self._post("/press", {"message_id": message_id, "callback_data": callback_data})
+
+    async def press_first(self, prefix: str) -> None:
+        """Wait for a button starting with prefix and press it (an untimed step between turns)."""
+        message_id, data = await self.wait_for_button(prefix)
+        await self.press(message_id, data)
+
+
+async def _phase(
+    kind: str, parents: list[Parent], act: Callable[[Parent], Awaitable[float]],
+    prepare: Callable[[Parent], Awaitable[None]] | None = None,
+) -> TurnFigures:
+    """Prepare every parent (untimed), then all act at once; the phase's wall time is the acting part.
+
+    A parent whose preparation or turn failed (no answer within TURN_TIMEOUT_S) counts as unanswered here
+    and sits out the later phases.
+    """
+    figures = TurnFigures(kind=kind)
+    if prepare is not None:
+        ready = [parent for parent in parents if not parent.is_stuck]
+        prepared = await asyncio.gather(*(prepare(parent) for parent in ready), return_exceptions=True)
+        for parent, outcome in zip(ready, prepared, strict=True):
+            parent.is_stuck = isinstance(outcome, BaseException)
+    acting = [parent for parent in parents if not parent.is_stuck]
+    figures.failures = len(parents) - len(acting)
+    started = time.monotonic()
+    outcomes = await asyncio.gather(*(act(parent) for parent in acting), return_exceptions=True)
+    figures.wall_s = time.monotonic() - started
+    for parent, outcome in zip(acting, outcomes, strict=True):
+        parent.is_stuck = isinstance(outcome, BaseException)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            figures.failures += 1
+        else:
+            figures.seconds.append(outcome)
+    return figures
+
+
+def _waits_for(prefix: str) -> Callable[[Parent], Awaitable[None]]:
+    async def prepare(parent: Parent) -> None:
+        parent.pressed = await parent.wait_for_button(prefix)
+
+    return prepare
+
+
+async def _press_prepared(parent: Parent) -> float:
+    assert parent.pressed is not None
+    message_id, data = parent.pressed
+    return await parent.timed(lambda: parent.press(message_id, data), pressed_message_id=message_id)
+
+
+async def _reach_feedback_words(parent: Parent) -> None:
+    if parent.button("menu:feedback") is None:
+        await parent.send("/menu")
+    await parent.press_first("menu:feedback")
+    await parent.press_first("fb:topic:")
+    await parent.press_first("fb:rate:")
+    await parent.wait_for_button("fb:skip:")
+
+
+async def _type_feedback(parent: Parent) -> float:
+    return await parent.timed(lambda: parent.send(FEEDBACK_SENTENCE))
+
+
+async def run_crowd(
+    *, emulator_url: str, chat_ids: list[int], deliver_notices: Callable[[list[int]], Awaitable[None]]
+) -> dict[str, TurnFigures]:
+    """Every parent: /start, agree, a menu button, a typed feedback sentence, "I've seen this" on a notice."""
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=None)
+    async with aiohttp.ClientSession(base_url=emulator_url, connector=connector, timeout=timeout) as http:
+        parents = [Parent(http=http, chat_id=chat_id) for chat_id in chat_ids]
+        figures: dict[str, TurnFigures] = {}
+        figures["start"] = await _phase("start", parents, lambda p: p.timed(lambda: p.send("/start")))
+        figures["consent"] = await _phase("consent", parents, _press_prepared, _waits_for("consent:agree"))
+        figures["menu"] = await _phase("menu", parents, _press_prepared, _waits_for("menu:"))
+        figures["feedback"] = await _phase("feedback", parents, _type_feedback, _reach_feedback_words)
+        await deliver_notices(chat_ids)
+        for parent in parents:
+            parent.strict_press = True
+        figures["seen"] = await _phase("seen", parents, _press_prepared, _waits_for("ack:"))
+        return figures
+
+
+async def add_new_people(*, emulator_url: str, chat_ids: list[int]) -> None:
+    """People who have never opened the bot (their first /start is part of the crowd)."""
+    semaphore = asyncio.Semaphore(32)
+    async with aiohttp.ClientSession(base_url=emulator_url) as http:
+
+        async def add(chat_id: int) -> None:
+            async with semaphore, http.post(
+                "/_emulator/users", json={"user_id": chat_id, "first_name": "Parent", "language_code": "en"}
+            ) as response:
+                response.raise_for_status()
+
+        await asyncio.gather(*(add(chat_id) for chat_id in chat_ids))
