@@ -54,8 +54,8 @@ def _messages(carers: list[Carer], *, run: str) -> list[OutgoingMessage]:
         OutgoingMessage(
             carer=carer, idempotency_key=f"bench:{run}:{carer.id}", purpose="broadcast", source_type="benchmark",
             text=render_message(
-                "transport_change.html.j2", language=carer.language, change=NOTICE, children=f"Child {carer.id}",
-                routes="MA-101", phone="03000 41 00 00", is_reminder=False,
+                "transport_change", language=carer.language, change=NOTICE, children=f"Child {carer.id}",
+                routes="MA-101", phone="03000 41 00 00", hours="", is_reminder=False,
             ),
             reply_markup=seen_button_markup("I've seen this"), update_kind="broadcasts",
         )

@@ -13,6 +13,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot import kind_answers
+from bot.button_handler import ButtonHandler
 from bot.context import SERVICES_KEY, CarerlineApplication, CarerlineContext
 from messaging.dependencies import Dependencies
 from bot.handlers import consent, linking, menu, my_data, settings
@@ -26,6 +28,7 @@ from bot.routing.errors import handle_error
 from bot.routing.recording import record_incoming_update
 from bot.routing.turn_start import begin_turn
 from bot.menu import register_commands
+from bot.polling import ScreenedUpdatesRequest
 from bot.processing import PerChatUpdateProcessor
 
 RECORDING_GROUP = -2  # runs before every other group
@@ -47,7 +50,7 @@ def build_bot_application(*, services: Dependencies, webhook_mode: bool) -> Care
         .read_timeout(15.0)
         .write_timeout(15.0)
         .pool_timeout(10.0)
-        .get_updates_read_timeout(40.0)
+        .get_updates_request(ScreenedUpdatesRequest(connection_pool_size=1, read_timeout=40.0, connect_timeout=10.0))
         .post_init(register_commands)
     )
     if webhook_mode:
@@ -78,9 +81,9 @@ def _add_handlers(application: CarerlineApplication) -> None:
     application.add_handler(CommandHandler("mydata", my_data.show_my_data))
     application.add_handler(CommandHandler("help", menu.show_help))
     for pattern, callback in _button_handlers():
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
-    # After every known button: presses on buttons we no longer have, or from older messages.
-    application.add_handler(CallbackQueryHandler(bad_input.old_button))
+        application.add_handler(ButtonHandler(callback, pattern=pattern))
+    # After every known button: presses on buttons we no longer have, from older messages, or with data we cannot use.
+    application.add_handler(CallbackQueryHandler(kind_answers.old_button))
     application.add_handler(MessageHandler(filters.COMMAND, bad_input.unknown_command))
     application.add_handler(MessageHandler(filters.TEXT, typed_text.receive_text))
     # Last: everything nobody else took (stickers, photos, voice, places...) gets a kind answer.

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from telegram import Message, Update
 
+from messaging.channels.telegram_updates import is_unreadable
+
 # What we keep of each kind: the words a person typed, never the content of media, contacts or places.
 _MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "animation", "document",
                 "contact", "location", "venue", "poll", "dice")
@@ -23,6 +25,8 @@ class UpdateSummary:
 
 def summarise_update(update: Update) -> UpdateSummary:
     """Classify an update and pick out the text a person wrote, if any."""
+    if is_unreadable(update):
+        return UpdateSummary("unreadable", None, None, None)
     chat_id = update.effective_chat.id if update.effective_chat else None
     if update.callback_query is not None:
         query = update.callback_query

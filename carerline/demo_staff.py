@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from db.dao.transport.data import fetch_operator_by_code
 from db.engine import Database
 from db.models.staff import StaffRole
 from services.staff.audit import Actor
@@ -14,6 +15,8 @@ SANDBOX_STAFF = (
     (StaffRole.OFFICER, "officer@sandbox.carerline.test", "Owen Officer"),
     (StaffRole.ADMIN, "admin@sandbox.carerline.test", "Ada Admin"),
 )
+# Garden Cars runs the demo's MA-101 and MA-102: its controller reports "running late 20 minutes" at /operator.
+SANDBOX_OPERATOR = ("OP-GC", "operator@sandbox.carerline.test", "Olu at Garden Cars")
 
 
 async def seed_sandbox_staff(*, database_url: str) -> str:
@@ -33,7 +36,25 @@ async def seed_sandbox_staff(*, database_url: str) -> str:
                         password=SANDBOX_PASSWORD,
                         actor=Actor.system("sandbox"),
                     )
+        operator_line = await _seed_sandbox_operator(database)
     finally:
         await database.dispose()
     accounts = ", ".join(email for _, email, _ in SANDBOX_STAFF)
-    return f"  Staff sign-in: {accounts} (password {SANDBOX_PASSWORD})"
+    return f"  Staff sign-in: {accounts} (password {SANDBOX_PASSWORD})" + operator_line
+
+
+async def _seed_sandbox_operator(database: Database) -> str:
+    """The demo operator's account, when the demo transport data is there; the line that says how to use it."""
+    code, email, name = SANDBOX_OPERATOR
+    async with database.transaction() as session:
+        operator = await fetch_operator_by_code(session, code=code)
+        if operator is None:
+            return ""
+        try:
+            await find_user_by_email(session, email=email)
+        except AccountNotFound:
+            await create_user(
+                session, email=email, display_name=name, role=StaffRole.OPERATOR, password=SANDBOX_PASSWORD,
+                actor=Actor.system("sandbox"), operator_id=operator.id,
+            )
+    return f"\n  Operator sign-in ({operator.name}): {email} (password {SANDBOX_PASSWORD}), then report at /operator"

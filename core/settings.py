@@ -18,6 +18,10 @@ ENV_PREFIX = "CARERLINE_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/carerline.db"
 # Telegram: secret_token is 1-256 characters of A-Z a-z 0-9 _ -
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# GOV.UK Notify: an API key is "{key name}-{service id}-{secret}", the last two UUIDs.
+NOTIFY_API_KEY_PATTERN = re.compile(r"^.+-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")
+NOTIFY_TEMPLATE_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.(sms|email|letter)$")
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -98,6 +102,18 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     smtp_timeout_s: float = Field(default=20.0, gt=0, le=300)
+    # Keys the HMAC behind pseudonymised exports' case keys (reports/exports/case_keys.py).
+    case_key_secret: SecretStr | None = None
+    # GOV.UK Notify: texts, emails and letters to families (messaging/channels/notify.py).
+    notify_api_key: SecretStr | None = None
+    notify_base_url: AnyHttpUrl = AnyHttpUrl("https://api.notifications.service.gov.uk")
+    notify_callback_token: SecretStr | None = None
+    notify_timeout_s: float = Field(default=30.0, gt=0, le=120)
+    # One template per message kind and channel ({"change_notice.sms": "<uuid>"}), else the generic ((body)) ones.
+    notify_template_ids: dict[str, str] = Field(default_factory=dict)
+    notify_generic_sms_template_id: str | None = None
+    notify_generic_email_template_id: str | None = None
+    notify_generic_letter_template_id: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -109,6 +125,35 @@ class Settings(BaseSettings):
     def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not WEBHOOK_SECRET_PATTERN.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("notify_api_key")
+    @classmethod
+    def _notify_api_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not NOTIFY_API_KEY_PATTERN.match(value.get_secret_value().strip()):
+            raise ValueError("must be a GOV.UK Notify API key: {key name}-{service id}-{secret}")
+        return value
+
+    @field_validator("notify_template_ids")
+    @classmethod
+    def _notify_template_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, template_id in value.items():
+            if not NOTIFY_TEMPLATE_KEY_PATTERN.match(key) or not UUID_PATTERN.match(template_id):
+                raise ValueError(f"{key!r}: keys are kind.sms, kind.email or kind.letter and values template UUIDs")
+        return value
+
+    @field_validator("notify_generic_sms_template_id", "notify_generic_email_template_id", "notify_generic_letter_template_id")
+    @classmethod
+    def _notify_template_id(cls, value: str | None) -> str | None:
+        if value is not None and not UUID_PATTERN.match(value):
+            raise ValueError("must be a Notify template id (a UUID)")
+        return value
+
+    @field_validator("case_key_secret")
+    @classmethod
+    def _case_key_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError("must be at least 32 characters (for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
         return value
 
     @field_validator("log_level")

@@ -11,6 +11,8 @@ class StaffRole(StrEnum):
     PACT_COORDINATOR = "pact_coordinator"
     OFFICER = "officer"
     ADMIN = "admin"
+    # A transport operator's controller or dispatch system: tied to one operator, sees only its routes.
+    OPERATOR = "operator"
 
 
 class ChangeKind(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
@@ -30,3 +31,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utc_now() -> datetime:
     """The current time in UTC."""
     return datetime.now(UTC)
+
+
+# Neither database can hold a lone UTF-16 surrogate (it cannot be encoded), and PostgreSQL text cannot hold NUL.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT_CHARACTER = "\ufffd"
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1  # a BigInteger column, and Telegram's ids
+
+
+def storable_text(text: str) -> tuple[str, bool]:
+    """The text with what a database cannot hold replaced by U+FFFD, and whether anything was."""
+    cleaned, count = _UNSTORABLE.subn(REPLACEMENT_CHARACTER, text)
+    return cleaned, count > 0
+
+
+def fits_bigint(value: int) -> bool:
+    """True when a BigInteger column can hold the value."""
+    return BIGINT_MIN <= value <= BIGINT_MAX

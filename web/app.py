@@ -13,6 +13,7 @@ from web.auth.keys import Clock
 from web.keys import DATABASE, LIFECYCLE, METRICS, SETTINGS
 from web.staff_side import install_staff_side
 from web.views import health
+from web.views.notify_callbacks import receive_inbound, receive_status
 from web.views.telegram_webhook import BOT_APPLICATION, receive_update
 
 
@@ -37,5 +38,8 @@ def init_web_app(
     if bot_application is not None:
         app[BOT_APPLICATION] = bot_application
         app.router.add_post("/telegram/webhook", receive_update)
+    # GOV.UK Notify's callbacks prove themselves with CARERLINE_NOTIFY_CALLBACK_TOKEN (401 without it).
+    app.router.add_post("/notify/callbacks/status", receive_status)
+    app.router.add_post("/notify/callbacks/inbound", receive_inbound)
     install_staff_side(app, settings=settings, clock=clock)
     return app

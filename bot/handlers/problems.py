@@ -159,6 +159,7 @@ async def send_report(update: Update, context: CarerlineContext, turn: Turn) -> 
             details=draft.details,
             now=now,
             staff_base_url=services.settings.staff_base_url,
+            contact=council_contact(context),
         )
     except CaseworkError:
         body = text("casework_bot.problem.not_sent", language=language, **council_contact(context))

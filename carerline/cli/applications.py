@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
+from carerline.cli.aliases import old_option_names
 from db.enums import ApplicationStage
 
 if TYPE_CHECKING:
@@ -32,11 +33,11 @@ def _contact(settings: Settings) -> CouncilContact:
     return CouncilContact(phone=settings.council_transport_phone, hours=settings.council_transport_hours)
 
 
-@app.command()
+@app.command(context_settings=old_option_names({"received": "received-on"}))
 def record(
     reference: str = typer.Argument(..., help="The application's reference."),
-    child: str = typer.Argument(..., help="The child's council reference."),
-    received: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="Date the council received it."),
+    council_reference: str = typer.Argument(..., help="The child's council reference."),
+    received_on: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="Date the council received it."),
     officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
 ) -> None:
     """Record a new application (stage: received); linked carers are told."""
@@ -50,7 +51,7 @@ def record(
 
     async def run(session: AsyncSession) -> StageChangeResult:
         return await record_application(
-            session, reference=reference, council_reference=child, received_on=received.date(),
+            session, reference=reference, council_reference=council_reference, received_on=received_on.date(),
             recorded_by=officer or getpass.getuser(), now=utc_now(), contact=_contact(settings),
         )
 
@@ -59,11 +60,11 @@ def record(
                f"{result.notices.queued} carer message(s) queued.")
 
 
-@app.command()
+@app.command(context_settings=old_option_names({"note": "note-for-family"}))
 def stage(
     reference: str = typer.Argument(..., help="The application's reference."),
     new_stage: ApplicationStage = typer.Argument(..., metavar="STAGE", help="The stage it has reached."),
-    note: str | None = typer.Option(None, help="A short note for the family."),
+    note_for_family: str | None = typer.Option(None, help="A short note for the family."),
     officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
 ) -> None:
     """Move an application to a new stage; linked carers are told."""
@@ -78,7 +79,7 @@ def stage(
     async def run(session: AsyncSession) -> StageChangeResult:
         return await change_stage(
             session, reference=reference, stage=new_stage, recorded_by=officer or getpass.getuser(),
-            now=utc_now(), contact=_contact(settings), note_for_family=note,
+            now=utc_now(), contact=_contact(settings), note_for_family=note_for_family,
         )
 
     result = _run(settings, run)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from carerline.cli.aliases import old_option_names
 from db.enums import ChangeKind
 
 if TYPE_CHECKING:
@@ -25,21 +26,29 @@ def _officer(value: str | None) -> str:
     return value or getpass.getuser()
 
 
-@app.command()
+# The options carry the API's and the CSV's field names (route_code is --route-code); the old names still work.
+OLD_RECORD_OPTIONS = {
+    "effective": "effective-from", "until": "effective-until", "at": "effective-time", "route": "route-code",
+    "operator": "operator-code", "stop": "stop-sequence", "from": "old-value", "to": "new-value",
+    "urgent": "is-urgent", "phone": "contact-phone",
+}
+
+
+@app.command(context_settings=old_option_names(OLD_RECORD_OPTIONS))
 def record(
     kind: ChangeKind = typer.Option(..., help="What changes."),
-    effective: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="First day it applies (YYYY-MM-DD)."),
-    route: str | None = typer.Option(None, help="The route's code (or use --operator for all its routes)."),
-    operator: str | None = typer.Option(None, help="An operator's code: the change applies to all its routes."),
-    stop: int | None = typer.Option(None, help="Only children picked up at this stop number of the route."),
-    old: str | None = typer.Option(None, "--from", help="What it was (e.g. 7:40am)."),
-    new: str | None = typer.Option(None, "--to", help="What it will be (e.g. 7:55am)."),
-    until: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Last day (suspensions)."),
-    at: datetime | None = typer.Option(None, formats=["%H:%M"], help="UK time it takes effect (default 06:00)."),
-    urgent: bool = typer.Option(False, "--urgent", help="Send now even in quiet hours."),
+    effective_from: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="First day it applies (YYYY-MM-DD)."),
+    route_code: str | None = typer.Option(None, help="The route's code (or use --operator-code for all its routes)."),
+    operator_code: str | None = typer.Option(None, help="An operator's code: the change applies to all its routes."),
+    stop_sequence: int | None = typer.Option(None, help="Only children picked up at this stop number of the route."),
+    old_value: str | None = typer.Option(None, help="What it was (e.g. 7:40am)."),
+    new_value: str | None = typer.Option(None, help="What it will be (e.g. 7:55am)."),
+    effective_until: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Last day (suspensions)."),
+    effective_time: datetime | None = typer.Option(None, formats=["%H:%M"], help="UK time it takes effect (default 06:00)."),
+    is_urgent: bool = typer.Option(False, "--is-urgent", help="Send now even in quiet hours."),
     must_send: bool = typer.Option(False, "--must-send", help="Tell families who muted changes or withdrew consent too."),
     reason: str = typer.Option("", help="Why, in plain words families will read."),
-    phone: str | None = typer.Option(None, help="Number families should call (default: the council's)."),
+    contact_phone: str | None = typer.Option(None, help="Number families should call (default: the council's)."),
     reference: str | None = typer.Option(None, help="Your reference; recording it again changes nothing."),
     officer: str | None = typer.Option(None, help="Who records it (default: your login name)."),
 ) -> None:
@@ -50,10 +59,11 @@ def record(
 
     settings = load_settings()
     request = ChangeRequest(
-        kind=kind, effective_from=effective.date(), recorded_by=_officer(officer), route_code=route, operator_code=operator,
-        stop_sequence=stop, old_value=old, new_value=new, effective_until=until.date() if until else None,
-        effective_time=at.time() if at else None, is_urgent=urgent, must_send=must_send, reason=reason,
-        contact_phone=phone, reference=reference,
+        kind=kind, effective_from=effective_from.date(), recorded_by=_officer(officer), route_code=route_code,
+        operator_code=operator_code, stop_sequence=stop_sequence, old_value=old_value, new_value=new_value,
+        effective_until=effective_until.date() if effective_until else None,
+        effective_time=effective_time.time() if effective_time else None, is_urgent=is_urgent, must_send=must_send,
+        reason=reason, contact_phone=contact_phone, reference=reference,
     )
     asyncio.run(probe_database_url(settings.database_url))
     try:
@@ -72,7 +82,10 @@ async def _record(settings: Settings, request: ChangeRequest) -> RecordedChange:
     database = Database(settings.database_url)
     try:
         async with database.transaction() as session:
-            return await record_change(session, request=request, now=utc_now(), council_phone=settings.council_transport_phone)
+            return await record_change(
+                session, request=request, now=utc_now(), council_phone=settings.council_transport_phone,
+                council_hours=settings.council_transport_hours,
+            )
     finally:
         await database.dispose()
 
@@ -130,7 +143,8 @@ async def _import(settings: Settings, *, data: bytes, officer: str, rows: int) -
             async with database.transaction() as session:
                 return await import_changes(
                     session, data=data, recorded_by=officer, now=utc_now(),
-                    council_phone=settings.council_transport_phone, on_progress=progress.update,
+                    council_phone=settings.council_transport_phone,
+                    council_hours=settings.council_transport_hours, on_progress=progress.update,
                 )
     finally:
         await database.dispose()

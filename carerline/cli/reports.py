@@ -88,6 +88,7 @@ def export(
         export_format=export_format,
         where=ExportFilter(since=_utc(since), until=_utc(until), school_code=school, route_code=route, district=district),
         is_identifying=identifying,
+        case_key_secret=settings.case_key_secret,
     )
     target = output or Path(request.file_name)
     try:

@@ -12,6 +12,8 @@ from core.logging_setup import configure_logging
 SANDBOX_TOKEN = "123456789:SANDBOX-not-a-real-token-AAAAAAAAAAAA"
 SANDBOX_BOT_USERNAME = "CarerlineSandboxBot"
 SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///./var/sandbox.db"
+# Keys the sandbox's pseudonymised case keys; demo data only (production sets its own secret).
+SANDBOX_CASE_KEY_SECRET = "sandbox-case-keys-for-demo-data-only-not-a-real-secret"
 DEMO_PARENTS = (
     {"user_id": 1001, "first_name": "Amira", "language_code": "en"},
     {"user_id": 1002, "first_name": "Tomasz", "language_code": "pl"},
@@ -34,6 +36,8 @@ def sandbox(
     }
     if "CARERLINE_DATABASE_URL" not in os.environ:
         overrides["database_url"] = SANDBOX_DATABASE_URL
+    if "CARERLINE_CASE_KEY_SECRET" not in os.environ:
+        overrides["case_key_secret"] = SANDBOX_CASE_KEY_SECRET
     asyncio.run(_run_sandbox(host=host, emulator_port=emulator_port, overrides=overrides))
 
 

@@ -146,3 +146,11 @@ async def fetch_call_list_entries(session: AsyncSession, *, ended_before: dateti
         ).all()
         entries.extend(CallListEntry(change, route, child, carer, notice, outbox) for child, route, carer, notice, outbox in rows)
     return entries
+
+
+async def deidentify_change_notices_for_carer(session: AsyncSession, *, carer_id: int) -> int:
+    """Erasure: keep each notice's change and times with the pseudonymous carer, drop which children it was about."""
+    result = await session.exec(
+        update(ChangeNotice).where(col(ChangeNotice.carer_id) == carer_id).values(child_ids=[])  # type: ignore[call-overload]
+    )
+    return int(result.rowcount or 0)

@@ -2,7 +2,16 @@
 
 from db.models.applications import OPEN_STAGES, ApplicationStage, ApplicationStageChange, HtstApplication
 from db.models.broadcasts import Broadcast, BroadcastStatus
-from db.models.carers import UPDATE_KINDS, Carer, CarerChildLink
+from db.models.carers import (
+    UPDATE_KINDS,
+    Carer,
+    CarerChildLink,
+    ConsentEvent,
+    ConsentEventKind,
+    LinkingCode,
+    LinkingCodeUse,
+    LinkingFailure,
+)
 from db.models.changes import ChangeChild, ChangeKind, ChangeNotice, TransportChange
 from db.models.casework import (
     Complaint,
@@ -14,18 +23,31 @@ from db.models.casework import (
     ProblemReport,
     ReferenceCounter,
 )
-from db.models.consent import ConsentEvent, ConsentEventKind
+from db.models.contacts import ContactChannel, FamilyContact, NotifyInboundText, NotifyReceipt
 from db.models.conversations import ChatThrottle, ConversationState
-from db.models.linking import LinkingCode, LinkingCodeUse, LinkingFailure
 from db.models.message_log import MessageDirection, MessageRecord
 from db.models.outbox import ChatDeliveryState, DeliveryRateBucket, OutboxMessage, OutboxState
 from db.models.parental_views import PactCommentary, YouSaidWeDid
-from db.models.scheduler import scheduler_jobs_table
+from db.models.scheduler import ScheduledJobRun
 from db.models.surveys import Survey, SurveyResponse, SurveyStatus
 from db.models.staff import ActorKind, ApiToken, AuditEvent, SignInFailure, StaffRole, StaffSession, StaffUser
-from db.models.transport import Child, Operator, Phase, Route, RouteStop, School
+from db.models.transport import (
+    Child,
+    DisruptionNotice,
+    Operator,
+    OperatorDisruption,
+    Phase,
+    Route,
+    RouteStop,
+    School,
+    TransportChangeDraft,
+)
 
 __all__ = [
+    "ContactChannel",
+    "FamilyContact",
+    "NotifyInboundText",
+    "NotifyReceipt",
     "Broadcast",
     "BroadcastStatus",
     "UPDATE_KINDS",
@@ -35,11 +57,14 @@ __all__ = [
     "MessageDirection",
     "MessageRecord",
     "Operator",
+    "OperatorDisruption",
+    "DisruptionNotice",
+    "TransportChangeDraft",
     "Phase",
     "Route",
     "RouteStop",
     "School",
-    "scheduler_jobs_table",
+    "ScheduledJobRun",
     "ChatThrottle",
     "ConsentEvent",
     "ConsentEventKind",

@@ -75,6 +75,11 @@ class ProblemReport(SQLModel, table=True):
     resolved_by_staff_id: int | None = None
     resolution_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     parent_told_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # The operator's own report of the same route that day, when there was one (the family was told what it said).
+    operator_disruption_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("operator_disruptions.id", ondelete="SET NULL"), nullable=True),
+    )
 
 
 class FeedbackSource(StrEnum):
@@ -114,6 +119,10 @@ class FeedbackItem(SQLModel, table=True):
     rating: int | None = None
     topic: str = Field(max_length=32)
     text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Where the family's child travelled when the feedback was given (the export's --school/--route/--district).
+    school_code: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    route_code: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    district: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     sentiment: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     consent_to_quote: bool = False

@@ -32,4 +32,6 @@ class MessageRecord(SQLModel, table=True):
     telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     kind: str = Field(max_length=32)
     text: str | None = Field(default=None, sa_column=Column(Text))
+    # True when characters no database can keep (lone surrogates, NUL) were replaced by U+FFFD in what arrived or went.
+    has_replaced_characters: bool = False
     created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False, default=utc_now))

@@ -32,6 +32,11 @@ class StaffUser(SQLModel, table=True):
     email: str = Field(sa_column=Column(String(254), unique=True, nullable=False))
     display_name: str = Field(max_length=128)
     role: StaffRole = Field(sa_type=String(32))
+    # Set only for the operator role: the one transport operator whose routes this person reports on.
+    operator_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("operators.id"), nullable=True, index=True),
+    )
     password_hash: str = Field(max_length=255)
     is_active: bool = True
     created_at: datetime = Field(
@@ -79,6 +84,11 @@ class ApiToken(SQLModel, table=True):
     role: StaffRole = Field(sa_type=String(32))
     token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     prefix: str = Field(max_length=16)
+    # Set only for the operator role: the operator whose dispatch system uses the token.
+    operator_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("operators.id"), nullable=True, index=True),
+    )
     created_by_user_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True),

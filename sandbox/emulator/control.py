@@ -144,7 +144,8 @@ class ControlApi:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.emulator.dispatcher.stopping:
                 break
-            await state.feed.wait_for_change(after_version=state.feed.version, timeout_s=remaining)
+            chat_feed = state.chat_feed(user_id)
+            await chat_feed.wait_for_change(after_version=chat_feed.version, timeout_s=remaining)
         return _json(self._chat_snapshot(user_id))
 
     def _chat_snapshot(self, user_id: int) -> dict[str, Any]:

@@ -95,6 +95,9 @@ class EmulatorState:
         self.webhook = WebhookSettings()
         self.feed = ChangeFeed()
         self.chat_versions: dict[int, int] = {}
+        # One feed per chat too, so that a long poll on one chat wakes only for that chat's changes
+        # (with hundreds of chats polled at once, waking every poller on every change costs O(chats^2)).
+        self.chat_feeds: dict[int, ChangeFeed] = {}
         self.stats = EmulatorStats()
 
     # --- people and chats -------------------------------------------------------------
@@ -190,6 +193,14 @@ class EmulatorState:
     def touch_chat(self, chat_id: int) -> None:
         """Bump the change feed and remember which version last touched this chat."""
         self.chat_versions[chat_id] = self.feed.bump()
+        self.chat_feed(chat_id).bump()
+
+    def chat_feed(self, chat_id: int) -> ChangeFeed:
+        """The change feed of one chat (created on first use)."""
+        feed = self.chat_feeds.get(chat_id)
+        if feed is None:
+            feed = self.chat_feeds[chat_id] = ChangeFeed()
+        return feed
 
     def message_to_api(self, message: SentMessage) -> dict[str, Any]:
         """Return the Bot API Message object for a stored message."""

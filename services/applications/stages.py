@@ -107,7 +107,7 @@ async def _add_step(
                 source_id=application.id,
                 update_kind="application_status",
                 text=render_message(
-                    "application_status.html.j2", language=language, stage=stage.value, child=child.display_name,
+                    "application_status", language=language, stage=stage.value, child=child.display_name,
                     reference=application.reference, note=step.note_for_family, phone=contact.phone, hours=contact.hours,
                 ),
                 reply_markup=seen_button_markup(
@@ -133,6 +133,11 @@ class OverdueApplication:
     promised_by: date
 
 
+def promised_by(received_on: date) -> date:
+    """The day transport is promised by: 20 working days (four weeks) after the day the application was received."""
+    return add_working_days(received_on, PROMISED_WORKING_DAYS)
+
+
 async def fetch_overdue_applications(session: AsyncSession, *, today: date) -> list[OverdueApplication]:
     """Open applications received more than 20 working days ago (flagged for officers)."""
     overdue = []
@@ -144,7 +149,7 @@ async def fetch_overdue_applications(session: AsyncSession, *, today: date) -> l
                     reference=application.reference, council_reference=child.council_reference,
                     child_name=child.display_name, stage=application.stage, received_on=application.received_on,
                     working_days_open=days_open,
-                    promised_by=add_working_days(application.received_on, PROMISED_WORKING_DAYS),
+                    promised_by=promised_by(application.received_on),
                 )
             )
     return overdue
@@ -152,12 +157,23 @@ async def fetch_overdue_applications(session: AsyncSession, *, today: date) -> l
 
 @dataclass(frozen=True)
 class ApplicationHistory:
-    """What a carer sees under My application for one child."""
+    """What a carer sees under My application for one child: received, promised by, every step."""
 
     child_name: str
     reference: str
     received_on: date
+    stage: str
+    promised_by: date
     steps: list[tuple[datetime, str]]
+
+    @property
+    def is_open(self) -> bool:
+        """True while transport is neither arranged nor refused (the promise still applies)."""
+        return self.stage in OPEN_STAGES
+
+    def is_late(self, *, today: date) -> bool:
+        """True when the promised-by date has passed and the application is still open."""
+        return self.is_open and today > self.promised_by
 
 
 async def applications_for_carer(session: AsyncSession, *, carer_id: int) -> list[ApplicationHistory]:
@@ -170,6 +186,7 @@ async def applications_for_carer(session: AsyncSession, *, carer_id: int) -> lis
     return [
         ApplicationHistory(
             child_name=child.display_name, reference=application.reference, received_on=application.received_on,
+            stage=application.stage, promised_by=promised_by(application.received_on),
             steps=steps.get(application.id or 0, []),
         )
         for application, child in pairs

@@ -22,6 +22,13 @@ AUDIENCE_KINDS: dict[str, str] = {
 KINDS_WITH_VALUE = frozenset({"school", "route", "district", "phase", "not_answered_survey"})
 # Kinds whose value is a record id (a school, a survey), checked as a positive 32-bit number.
 ID_KINDS = {"school": "Choose a school from the list", "not_answered_survey": "Choose a survey from the list"}
+# What to choose when the value is missing (the same words for a broadcast and a survey).
+MISSING_VALUE = {
+    "school": "Choose a school", "route": "Choose a route", "district": "Choose a district",
+    "phase": "Choose a phase of education", "not_answered_survey": "Choose a survey",
+}
+# The value's field, as the API, the CLI and the OpenAPI document name it (a page shows it as the chosen kind's select).
+VALUE_FIELD = "audience_value"
 MUTE_KIND = "broadcasts"
 
 
@@ -49,20 +56,20 @@ class Audience:
 def audience_spec(kind: str, value: Any = None) -> dict[str, Any]:
     """A checked audience spec, as stored on a broadcast."""
     if kind not in AUDIENCE_KINDS:
-        raise AudienceError("Choose who the message is for")
+        raise AudienceError("Choose who it is for")
     if kind not in KINDS_WITH_VALUE:
         return {"kind": kind}
     text = str(value if value is not None else "").strip()
     if not text:
-        raise AudienceError(f"Choose the {kind} the message is for", field=f"audience_{kind}")
+        raise AudienceError(MISSING_VALUE[kind], field=VALUE_FIELD)
     if kind in ID_KINDS:
         if not text.isdigit() or not 0 < int(text) < 2**31:
-            raise AudienceError(ID_KINDS[kind], field=f"audience_{kind}")
+            raise AudienceError(ID_KINDS[kind], field=VALUE_FIELD)
         return {"kind": kind, "value": int(text)}
     if kind == "phase" and text not in {phase.value for phase in Phase}:
-        raise AudienceError("Choose a phase from the list", field="audience_phase")
+        raise AudienceError("Choose a phase from the list", field=VALUE_FIELD)
     if len(text) > 64:
-        raise AudienceError(f"The {kind} must be 64 characters or fewer", field=f"audience_{kind}")
+        raise AudienceError(f"The {kind} must be 64 characters or fewer", field=VALUE_FIELD)
     return {"kind": kind, "value": text}
 
 

@@ -13,6 +13,7 @@ from jinja2 import StrictUndefined, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from db.dao.broadcasts import AudienceRow
+from messaging.limits import FAMILY_TEXT_LIMITS
 
 PLACEHOLDERS: dict[str, str] = {
     "carer_first_name": "The parent or carer's first name",
@@ -20,9 +21,9 @@ PLACEHOLDERS: dict[str, str] = {
     "school": "The child's school",
     "route": "The child's route code",
 }
-MAX_TEMPLATE_LENGTH = 3000
-# Telegram refuses messages over 4,096 characters once entities are parsed.
-MAX_RENDERED_LENGTH = 4000
+# Families read it on any channel: short enough that no message passes Notify's 918 characters.
+MAX_TEMPLATE_LENGTH = FAMILY_TEXT_LIMITS["broadcast"]
+MAX_RENDERED_LENGTH = MAX_TEMPLATE_LENGTH + 100  # placeholders filled with names and routes
 
 _ENVIRONMENT = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, trim_blocks=True)
 
@@ -93,7 +94,7 @@ def render_for(template_text: str, row: AudienceRow) -> str:
     if not rendered:
         raise TemplateProblem("The message is empty once filled in")
     if len(rendered) > MAX_RENDERED_LENGTH:
-        raise TemplateProblem("The message is too long for Telegram once filled in")
+        raise TemplateProblem("The message is too long once filled in")
     return rendered
 
 

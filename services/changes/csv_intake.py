@@ -110,6 +110,7 @@ def parse_changes_csv(data: bytes | str, *, recorded_by: str) -> tuple[list[tupl
 
 async def import_changes(
     session: AsyncSession, *, data: bytes | str, recorded_by: str, now: datetime, council_phone: str,
+    council_hours: str = "",
     on_progress: Callable[[int], None] | None = None,
 ) -> list[RecordedChange]:
     """Record every change in the file, or none: ChangeImportError (the caller's transaction rolls back)."""
@@ -119,7 +120,9 @@ async def import_changes(
     recorded: list[RecordedChange] = []
     for line, request in requests:
         try:
-            recorded.append(await record_change(session, request=request, now=now, council_phone=council_phone))
+            recorded.append(await record_change(
+                session, request=request, now=now, council_phone=council_phone, council_hours=council_hours
+            ))
         except ChangeError as error:
             errors.append(RowError(line, str(error)))
         if on_progress is not None:

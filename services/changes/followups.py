@@ -63,7 +63,8 @@ async def acknowledge_message(
 
 
 async def send_due_reminders(
-    session: AsyncSession, *, now: datetime, council_phone: str, reminder_after: timedelta = REMINDER_AFTER
+    session: AsyncSession, *, now: datetime, council_phone: str, council_hours: str = "",
+    reminder_after: timedelta = REMINDER_AFTER,
 ) -> int:
     """Queue the one reminder for every notice delivered `reminder_after` ago and still not acknowledged."""
     due = await fetch_notices_due_a_reminder(session, sent_before=now - reminder_after, now=now)
@@ -75,7 +76,7 @@ async def send_due_reminders(
     messages = [
         notice_message(
             item.change, carer=item.carer, children=[children[i] for i in item.notice.child_ids if i in children],
-            routes=routes, council_phone=council_phone, is_reminder=True,
+            routes=routes, council_phone=council_phone, council_hours=council_hours, is_reminder=True,
         )
         for item in due
     ]

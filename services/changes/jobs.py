@@ -18,7 +18,10 @@ async def run_change_followups() -> None:
         return
     now = utc_now()
     async with services.database.transaction() as session:
-        reminded = await send_due_reminders(session, now=now, council_phone=services.settings.council_transport_phone)
+        reminded = await send_due_reminders(
+            session, now=now, council_phone=services.settings.council_transport_phone,
+            council_hours=services.settings.council_transport_hours,
+        )
         escalated = await escalate_unacknowledged(session, now=now)
     if reminded or escalated:
         logger.info("change follow-ups: %d reminder(s) queued, %d notice(s) now on the call list", reminded, escalated)

@@ -21,6 +21,7 @@ from db.dao.transport.data import (
     fetch_stop,
 )
 from db.models import Carer, ChangeKind, Child, TransportChange
+from messaging.limits import FAMILY_TEXT_LIMITS
 from messaging.outbox import EnqueueResult, OutgoingMessage, enqueue_messages, seen_button_markup
 from messaging.rendering import button_label, names, render_message
 
@@ -28,11 +29,17 @@ UK = ZoneInfo("Europe/London")
 # A change dated for a school day takes effect before the morning run.
 DEFAULT_EFFECTIVE_TIME = time(6, 0)
 SOURCE_TYPE = "transport_change"
+# What families read of an officer's words, held short so every channel's message stays under 918 characters.
+FAMILY_TEXT_FIELDS = {
+    "old_value": FAMILY_TEXT_LIMITS["change_value"],
+    "new_value": FAMILY_TEXT_LIMITS["change_value"],
+    "reason": FAMILY_TEXT_LIMITS["change_reason"],
+}
 UPDATE_KIND = "transport_changes"
 
 
 class ChangeError(ValueError):
-    """The change cannot be recorded; `field` names what was wrong."""
+    """The change cannot be recorded; `field` names what was wrong, as the API, the CSV and the CLI name it."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
@@ -72,7 +79,9 @@ class RecordedChange:
     notices: EnqueueResult = field(default_factory=EnqueueResult)
 
 
-async def record_change(session: AsyncSession, *, request: ChangeRequest, now: datetime, council_phone: str) -> RecordedChange:
+async def record_change(
+    session: AsyncSession, *, request: ChangeRequest, now: datetime, council_phone: str, council_hours: str = ""
+) -> RecordedChange:
     """Save the change, resolve children then carers, queue one personal notice per carer (idempotent)."""
     if request.reference:
         existing = await fetch_change_by_reference(session, reference=request.reference)
@@ -84,7 +93,9 @@ async def record_change(session: AsyncSession, *, request: ChangeRequest, now: d
     children = await fetch_active_children_on_routes(session, route_ids=route_ids, stop_id=change.stop_id)
     await save_change_children(session, change_id=change.id, child_ids=[child.id for child in children if child.id])
     recorded = RecordedChange(change=change, is_new=True, affected_children=len(children))
-    await _queue_notices(session, recorded=recorded, children=children, now=now, council_phone=council_phone)
+    await _queue_notices(
+        session, recorded=recorded, children=children, now=now, council_phone=council_phone, council_hours=council_hours
+    )
     change.notices_queued_at = now
     await save_change(session, change=change)
     return recorded
@@ -92,28 +103,31 @@ async def record_change(session: AsyncSession, *, request: ChangeRequest, now: d
 
 async def _build_change(session: AsyncSession, *, request: ChangeRequest, now: datetime) -> tuple[TransportChange, list[int]]:
     if (request.route_code is None) == (request.operator_code is None):
-        raise ChangeError("route", "give either a route code or an operator code")
+        raise ChangeError("route_code", "give either a route code or an operator code")
     if request.effective_until is not None and request.effective_until < request.effective_from:
         raise ChangeError("effective_until", "is before effective_from")
     if request.kind == ChangeKind.ROUTE_SUSPENDED and request.effective_until is None:
         raise ChangeError("effective_until", "a suspension needs the last day it lasts")
     if not request.recorded_by.strip():
         raise ChangeError("recorded_by", "say who recorded the change")
+    for name, limit in FAMILY_TEXT_FIELDS.items():
+        if len((getattr(request, name) or "").strip()) > limit:
+            raise ChangeError(name, f"must be {limit} characters or fewer, so the families' message stays short")
     route_id = operator_id = stop_id = None
     if request.route_code is not None:
         route = await fetch_route_by_code(session, code=request.route_code)
         if route is None:
-            raise ChangeError("route", f"no route {request.route_code}")
+            raise ChangeError("route_code", f"no route {request.route_code}")
         route_id, route_ids = route.id, [route.id]
         if request.stop_sequence is not None:
             stop = await fetch_stop(session, route_id=route.id, sequence=request.stop_sequence)  # type: ignore[arg-type]
             if stop is None:
-                raise ChangeError("stop", f"route {request.route_code} has no stop {request.stop_sequence}")
+                raise ChangeError("stop_sequence", f"route {request.route_code} has no stop {request.stop_sequence}")
             stop_id = stop.id
     else:
         operator = await fetch_operator_by_code(session, code=request.operator_code or "")
         if operator is None:
-            raise ChangeError("operator", f"no operator {request.operator_code}")
+            raise ChangeError("operator_code", f"no operator {request.operator_code}")
         operator_id = operator.id
         route_ids = await fetch_route_ids_of_operator(session, operator_id=operator.id)  # type: ignore[arg-type]
     change = TransportChange(
@@ -149,7 +163,8 @@ def _effective_at(request: ChangeRequest, *, now: datetime) -> datetime:
 
 
 async def _queue_notices(
-    session: AsyncSession, *, recorded: RecordedChange, children: list[Child], now: datetime, council_phone: str
+    session: AsyncSession, *, recorded: RecordedChange, children: list[Child], now: datetime, council_phone: str,
+    council_hours: str = "",
 ) -> None:
     change = recorded.change
     children_by_id = {child.id: child for child in children}
@@ -164,7 +179,10 @@ async def _queue_notices(
     recorded.carers = len(carers)
     recorded.children_without_carer = len(children_by_id) - len(linked)
     messages = [
-        notice_message(change, carer=carer, children=children_of[carer_id], routes=routes, council_phone=council_phone)
+        notice_message(
+            change, carer=carer, children=children_of[carer_id], routes=routes, council_phone=council_phone,
+            council_hours=council_hours,
+        )
         for carer_id, carer in carers.items()
     ]
     recorded.notices = await enqueue_messages(session, messages=messages, now=now)
@@ -190,18 +208,19 @@ def notice_key(change: TransportChange, carer_id: int, *, is_reminder: bool = Fa
 
 def notice_message(
     change: TransportChange, *, carer: Carer, children: list[Child], routes: dict[int, str], council_phone: str,
-    is_reminder: bool = False,
+    council_hours: str = "", is_reminder: bool = False,
 ) -> OutgoingMessage:
     """One carer's notice of one change, in their language, with the "I've seen this" button."""
     assert carer.id is not None
     language = carer.language
     text = render_message(
-        "transport_change.html.j2",
+        "change_reminder" if is_reminder else "transport_change",
         language=language,
         change=change,
         children=names(sorted({child.display_name for child in children}), language=language),
         routes=", ".join(sorted({routes[child.route_id] for child in children if child.route_id in routes})) or "-",
         phone=change.contact_phone or council_phone,
+        hours="" if change.contact_phone else council_hours,
         is_reminder=is_reminder,
     )
     return OutgoingMessage(

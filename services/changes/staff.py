@@ -17,7 +17,7 @@ from db.models import TransportChange
 from services.staff.audit import Actor, RequestOrigin, record_audit
 from services.changes.followups import CallListRow, build_call_list
 from services.changes.csv_intake import ChangeImportError, import_changes, parse_changes_csv
-from services.changes.notices import ChangeRequest, RecordedChange, record_change
+from services.changes.notices import FAMILY_TEXT_FIELDS, ChangeRequest, RecordedChange, record_change
 from services.transport.rows import RowError
 from services.transport.staff import (
     MAX_STOP_SEQUENCE,
@@ -31,10 +31,8 @@ RECENT_CHANGES = 200
 # Column widths the database holds; the import's own checks leave text lengths open.
 CHANGE_TEXT_LIMITS = {
     "reference": 64,
-    "old_value": 300,
-    "new_value": 300,
     "contact_phone": 32,
-    "reason": 2000,
+    **FAMILY_TEXT_FIELDS,
 }
 
 
@@ -46,9 +44,10 @@ async def record_change_as(
     origin: RequestOrigin | None,
     now: datetime,
     council_phone: str,
+    council_hours: str = "",
 ) -> RecordedChange:
     """Record one change and queue its notices (ChangeError names the field at fault); audited."""
-    recorded = await record_change(session, request=request, now=now, council_phone=council_phone)
+    recorded = await record_change(session, request=request, now=now, council_phone=council_phone, council_hours=council_hours)
     await _audit_change(session, recorded=recorded, actor=actor, origin=origin, now=now)
     return recorded
 
@@ -103,6 +102,7 @@ async def import_changes_file(
     origin: RequestOrigin | None,
     now: datetime,
     council_phone: str,
+    council_hours: str = "",
 ) -> list[RecordedChange]:
     """Record every change in the file, or none (FileRejected lists every bad row); audited."""
     text_data = decode_csv(data)
@@ -116,6 +116,7 @@ async def import_changes_file(
             recorded_by=actor.label[:128],
             now=now,
             council_phone=council_phone,
+            council_hours=council_hours,
         )
     except ChangeImportError as error:
         raise FileRejected(sorted(error.errors, key=lambda problem: problem.line)) from None

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from messaging.limits import FAMILY_TEXT_LIMITS
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.carers.accounts import fetch_link
@@ -54,8 +55,9 @@ from services.complaints.timetable import (
 STAFF_COMPLAINT_PATH = "/casework/complaints/{complaint_id}"
 MAX_DESCRIPTION_LENGTH = 3000
 # The answer must fit one Telegram message (4096 characters) with the words around it.
-MAX_RESPONSE_LENGTH = 3000
-MAX_REASON_LENGTH = 1000
+# Families read these (messaging/limits.py keeps every message under Notify's 918 characters).
+MAX_RESPONSE_LENGTH = FAMILY_TEXT_LIMITS["complaint_answer"]
+MAX_REASON_LENGTH = FAMILY_TEXT_LIMITS["complaint_reason"]
 
 COMPLAINT_LABELS: dict[ComplaintSubject, str] = {
     ComplaintSubject.SERVICE_DELIVERY: "Transport service",

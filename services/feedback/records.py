@@ -10,8 +10,9 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.carers.accounts import fetch_link
+from db.dao.carers.accounts import fetch_link, fetch_linked_children
 from db.dao.feedback import fetch_feedback, fetch_quotes, save_feedback
+from db.dao.transport.data import fetch_routes_by_ids
 from db.models.casework import FeedbackItem, FeedbackSource, QuoteStatus
 from services.casework.errors import CaseNotFound, CaseworkError, NotYourCase, StepNotAllowed, clean_text
 from services.casework.notifications import CarerNotice, notify_carer
@@ -46,6 +47,34 @@ class QuoteCandidate:
     status: QuoteStatus
 
 
+@dataclass(frozen=True, slots=True)
+class FeedbackPlace:
+    """Where the family's child travels when feedback is given: the child itself only when there is one."""
+
+    child_id: int | None = None
+    school_code: str | None = None
+    route_code: str | None = None
+    district: str | None = None
+
+
+def _shared(values: list[str | None]) -> str | None:
+    return values[0] if values and len(set(values)) == 1 else None
+
+
+async def place_of_carer(session: AsyncSession, *, carer_id: int) -> FeedbackPlace:
+    """The carer's linked children's school, route and district now; with several children, only what they share."""
+    rows = await fetch_linked_children(session, carer_id=carer_id)
+    if not rows:
+        return FeedbackPlace()
+    routes = await fetch_routes_by_ids(session, route_ids=[child.route_id for _, child, _ in rows if child.route_id])
+    return FeedbackPlace(
+        child_id=rows[0][1].id if len(rows) == 1 else None,
+        school_code=_shared([school.code for _, _, school in rows]),
+        route_code=_shared([routes.get(child.route_id) if child.route_id else None for _, child, _ in rows]),
+        district=_shared([child.district for _, child, _ in rows]),
+    )
+
+
 async def record_feedback(
     session: AsyncSession,
     *,
@@ -58,11 +87,15 @@ async def record_feedback(
     consent_to_quote: bool,
     now: datetime,
     survey_key: str | None = None,
+    place: FeedbackPlace | None = None,
 ) -> FeedbackItem:
     """Bot "Give feedback" and every survey answer: store with themes and sentiment; thank the family for bot feedback.
 
-    A survey may set its own topic (any short key); the bot uses FeedbackTopic.
+    A survey may set its own topic (any short key); the bot uses FeedbackTopic. `place` is where the child
+    travelled at the time (see place_of_carer); its child stands in when `child_id` is not given.
     """
+    place = place or FeedbackPlace()
+    child_id = child_id if child_id is not None else place.child_id
     if rating is not None and not 1 <= rating <= 5:
         raise CaseworkError("the rating must be 1 to 5")
     words = clean_text(text, max_length=MAX_FEEDBACK_LENGTH, field="feedback")
@@ -83,6 +116,9 @@ async def record_feedback(
             rating=rating,
             topic=topic_key,
             text=words,
+            school_code=place.school_code,
+            route_code=place.route_code,
+            district=place.district,
             themes=[theme.value for theme in tag_themes(words)] if words else [],
             sentiment=sentiment_score(words) if words else None,
             consent_to_quote=bool(consent_to_quote and words),

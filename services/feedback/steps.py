@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models.casework import FeedbackSource
 from services.carers.conversations import Step, leave_step, move_to, require_step
-from services.feedback.records import MAX_FEEDBACK_LENGTH, FeedbackTopic, record_feedback
+from services.feedback.records import MAX_FEEDBACK_LENGTH, FeedbackTopic, place_of_carer, record_feedback
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,7 @@ async def answer_quote_consent(
 
 
 async def _record(session: AsyncSession, *, carer_id: int, data: dict, words: str | None, consent: bool, now: datetime) -> None:
+    """Record it with the school, route and district of the carer's linked child as they are at this moment."""
     await record_feedback(
         session,
         carer_id=carer_id,
@@ -66,4 +67,5 @@ async def _record(session: AsyncSession, *, carer_id: int, data: dict, words: st
         text=words,
         consent_to_quote=consent,
         now=now,
+        place=await place_of_carer(session, carer_id=carer_id),
     )

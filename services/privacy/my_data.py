@@ -94,7 +94,11 @@ async def export_carer_data(session: AsyncSession, *, carer_id: int, now: dateti
             for link, child, school in children
         ],
         "consent_history": [
-            {"what": event.kind, "privacy_notice_version": event.notice_version, "when": event.occurred_at.isoformat()}
+            {
+                "what": event.kind,
+                "privacy_notice_version": event.notice_version,
+                "when": event.occurred_at.isoformat(),
+            }
             for event in consent_events
         ],
         "messages": [
@@ -117,7 +121,10 @@ async def export_carer_data(session: AsyncSession, *, carer_id: int, now: dateti
 def _quiet_hours(carer: Carer) -> dict[str, str] | None:
     if carer.quiet_hours_start is None or carer.quiet_hours_end is None:
         return None
-    return {"from": carer.quiet_hours_start.strftime("%H:%M"), "until": carer.quiet_hours_end.strftime("%H:%M")}
+    return {
+        "from": carer.quiet_hours_start.strftime("%H:%M"),
+        "until": carer.quiet_hours_end.strftime("%H:%M"),
+    }
 
 
 async def ask_to_erase(session: AsyncSession, *, chat_id: int, now: datetime) -> int:
@@ -125,8 +132,12 @@ async def ask_to_erase(session: AsyncSession, *, chat_id: int, now: datetime) ->
     return await move_to(session, chat_id=chat_id, step=Step.CONFIRM_ERASE, now=now)
 
 
-async def erase_my_data(session: AsyncSession, *, chat_id: int, expected_version: int, now: datetime) -> None:
+async def erase_my_data(
+    session: AsyncSession, *, chat_id: int, expected_version: int, now: datetime
+) -> None:
     """Erase the carer confirmed in this chat (their conversation state goes with everything else)."""
-    context = await require_step(session, chat_id=chat_id, step=Step.CONFIRM_ERASE, version=expected_version)
+    context = await require_step(
+        session, chat_id=chat_id, step=Step.CONFIRM_ERASE, version=expected_version
+    )
     assert context.carer is not None and context.carer.id is not None
     await erase_carer(session, carer_id=context.carer.id, now=now)

@@ -9,6 +9,7 @@ late" or "wrong pick-up" also needs someone today; urgent ones (no transport, sa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +30,7 @@ from db.dao.casework.problem_reports import (
     fetch_problem_report,
     save_problem_report,
 )
+from core.settings import Settings
 from db.engine import Database
 from db.models.casework import DriverChangeSource, DutyAlertStatus, ProblemReport, ReferenceSeries
 from services.casework.errors import (
@@ -39,14 +41,21 @@ from services.casework.errors import (
     clean_text,
     council_day,
 )
+from messaging.limits import FAMILY_TEXT_LIMITS
 from services.casework.notifications import CarerNotice, TextKey, notify_carer
+from services.operators.cross_check import link_operator_report
 from services.transport.driver_changes import TermChangeCount, count_changes_per_term, term_for
 from services.casework.duty_alerts import ChannelOutcome, DutyAlert, DutyNotifier, render_duty_alert
 from services.feedback.tagging import ProblemCategory, is_urgent_problem, themes_for_problem
 
 STAFF_PROBLEM_PATH = "/casework/problems/{report_id}"
 MAX_DETAILS_LENGTH = 1000
-MAX_NOTE_LENGTH = 2000
+MAX_NOTE_LENGTH = FAMILY_TEXT_LIMITS["problem_note"]
+# Who to call, shown in the family's receipt; the bot passes the council's settings.
+DEFAULT_CONTACT: Mapping[str, str] = {
+    "phone": Settings.model_fields["council_transport_phone"].default,
+    "hours": Settings.model_fields["council_transport_hours"].default,
+}
 DUTY_ALERT_SUBJECT = "problem_report"
 
 # What officers read (staff pages, alerts, digest); parents read casework.problem.category.* instead.
@@ -111,6 +120,7 @@ async def report_problem(
     details: str | None,
     now: datetime,
     staff_base_url: str,
+    contact: Mapping[str, str] = DEFAULT_CONTACT,
 ) -> ProblemReportReceipt:
     """Bot "Report a problem today": record it, tell the family its reference, alert the duty officers.
 
@@ -127,6 +137,7 @@ async def report_problem(
             now=now,
             staff_base_url=staff_base_url,
             channels=notifier.channels,
+            contact=contact,
         )
     outcomes = await notifier.send(render_duty_alert(alert))
     async with database.transaction() as session:
@@ -159,6 +170,7 @@ async def _record_problem(
     now: datetime,
     staff_base_url: str,
     channels: list[str],
+    contact: Mapping[str, str],
 ) -> tuple[ProblemReport, DutyAlert, dict[str, int], TermChangeCount | None]:
     category = ProblemCategory(category)
     cleaned = clean_text(details, max_length=MAX_DETAILS_LENGTH, field="details")
@@ -202,10 +214,16 @@ async def _record_problem(
         source_type="problem_report",
         source_id=report.id,
         step="received",
-        values={"reference": report.reference, "category": TextKey(f"casework.problem.category.{category.value}")},
+        values={
+            "reference": report.reference,
+            "category": TextKey(f"casework.problem.category.{category.value}"),
+            "phone": contact["phone"],
+            "hours": contact["hours"],
+        },
         is_urgent=True,
     )
     await notify_carer(session, carer_id=carer_id, notice=notice, now=now)
+    await link_operator_report(session, report=report, now=now)  # the operator may have told us already
     alert_ids = {}
     for channel in channels:
         record = await save_duty_alert(

@@ -27,6 +27,7 @@ from db.dao.staff.accounts import (
     save_user_deactivated,
     save_user_sessions_ended,
 )
+from db.dao.operators import fetch_operator
 from db.models.staff import ActorKind, ApiToken, StaffRole, StaffUser
 from services.staff.audit import Actor, RequestOrigin, record_audit
 
@@ -116,6 +117,7 @@ async def create_user(
     actor: Actor,
     origin: RequestOrigin | None = None,
     now: datetime | None = None,
+    operator_id: int | None = None,
 ) -> StaffUser:
     """Add a staff account, or raise AccountError naming the field at fault."""
     email = normalise_email(email)
@@ -130,12 +132,14 @@ async def create_user(
         raise AccountError(problem, field="password")
     if await fetch_user_by_email(session, email=email) is not None:
         raise AccountError("An account with this email address already exists", field="email")
+    await check_operator_link(session, role=role, operator_id=operator_id)
     user = await save_user(
         session,
         email=email,
         display_name=display_name.strip()[:128],
         role=role,
         password_hash=await hash_password(password),
+        operator_id=operator_id,
     )
     await record_audit(
         session,
@@ -143,11 +147,23 @@ async def create_user(
         action="account.created",
         object_type="staff_user",
         object_ids=[user.id or 0],
-        detail={"role": role.value},
+        detail={"role": role.value, **({"operator_id": operator_id} if operator_id else {})},
         origin=origin,
         now=now,
     )
     return user
+
+
+async def check_operator_link(session: AsyncSession, *, role: StaffRole, operator_id: int | None) -> None:
+    """An operator account belongs to exactly one existing operator; no other role belongs to one."""
+    if role != StaffRole.OPERATOR:
+        if operator_id is not None:
+            raise AccountError("Only an operator account belongs to an operator", field="operator_id")
+        return
+    if operator_id is None:
+        raise AccountError("Add operator accounts from the operator's own page", field="role")
+    if await fetch_operator(session, operator_id=operator_id) is None:
+        raise AccountNotFound("There is no operator with that id")
 
 
 async def list_users(session: AsyncSession) -> list[StaffUser]:
@@ -214,11 +230,13 @@ async def create_api_token(
     actor: Actor,
     now: datetime,
     origin: RequestOrigin | None = None,
+    operator_id: int | None = None,
 ) -> IssuedToken:
     """Issue a bearer token; only its hash is stored, the plain value is returned once."""
     name = name.strip()
     if not name or len(name) > 128:
         raise AccountError("Enter a name for the token of 128 characters or fewer", field="name")
+    await check_operator_link(session, role=role, operator_id=operator_id)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = await save_api_token(
         session,
@@ -228,6 +246,7 @@ async def create_api_token(
         prefix=plain[:VISIBLE_TOKEN_CHARS],
         created_by_user_id=actor.id if actor.kind == ActorKind.USER else None,
         now=now,
+        operator_id=operator_id,
     )
     await record_audit(
         session,
@@ -235,7 +254,7 @@ async def create_api_token(
         action="token.created",
         object_type="api_token",
         object_ids=[record.id or 0],
-        detail={"role": role.value, "name": name},
+        detail={"role": role.value, "name": name, **({"operator_id": operator_id} if operator_id else {})},
         origin=origin,
         now=now,
     )

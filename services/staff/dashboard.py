@@ -61,6 +61,9 @@ PANELS: tuple[DashboardPanel, ...] = (
         key="problems_today",
         title="Problems reported today",
         description="Problems families reported on the day, such as a late or missing vehicle.",
+        link_path="/casework/problems",
+        link_text="See problems reported",
+        link_permission=Permission.VIEW_CASEWORK,
     ),
     DashboardPanel(
         key="changes_unacknowledged",

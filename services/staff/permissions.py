@@ -31,6 +31,9 @@ class Permission(StrEnum):
     EXPORT_IDENTIFYING = "export_identifying"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_ACCOUNTS = "manage_accounts"
+    MANAGE_OPERATOR_ACCOUNTS = "manage_operator_accounts"
+    REVIEW_DISRUPTIONS = "review_disruptions"
+    REPORT_DISRUPTIONS = "report_disruptions"
 
 
 # How each permission reads in README and on the accounts page.
@@ -38,7 +41,7 @@ PERMISSION_DESCRIPTIONS: Mapping[Permission, str] = {
     Permission.VIEW_DASHBOARD: "See the dashboard of what needs a person now (counts only)",
     Permission.VIEW_TRANSPORT: "See schools, routes, operators and transport changes",
     Permission.RECORD_TRANSPORT_CHANGES: "Record transport data and changes",
-    Permission.ISSUE_LINKING_CODES: "Issue linking codes for families",
+    Permission.ISSUE_LINKING_CODES: "Issue link codes for families",
     Permission.COMPOSE_BROADCASTS: "Compose broadcasts",
     Permission.APPROVE_BROADCASTS: "Approve someone else's broadcast",
     Permission.SEND_BROADCASTS: "Send an approved broadcast and see its report",
@@ -51,6 +54,9 @@ PERMISSION_DESCRIPTIONS: Mapping[Permission, str] = {
     Permission.EXPORT_IDENTIFYING: "Export identifying data (each export is audited)",
     Permission.VIEW_AUDIT_LOG: "See the audit log",
     Permission.MANAGE_ACCOUNTS: "Manage staff accounts and API tokens",
+    Permission.MANAGE_OPERATOR_ACCOUNTS: "Add transport operators' accounts and API tokens",
+    Permission.REVIEW_DISRUPTIONS: "See operators' disruption reports and confirm or reject their change drafts",
+    Permission.REPORT_DISRUPTIONS: "Report disruption on the operator's own routes (first names and pick-up windows only)",
 }
 
 # Coordinators are Kent PACT volunteers and staff, outside the council: never identities.
@@ -85,6 +91,8 @@ ROLE_PERMISSIONS: Mapping[StaffRole, frozenset[Permission]] = {
             Permission.ANSWER_CASEWORK,
             Permission.EXPORT_PSEUDONYMISED,
             Permission.EXPORT_IDENTIFYING,
+            Permission.MANAGE_OPERATOR_ACCOUNTS,
+            Permission.REVIEW_DISRUPTIONS,
         }
     ),
     StaffRole.ADMIN: frozenset(
@@ -92,14 +100,19 @@ ROLE_PERMISSIONS: Mapping[StaffRole, frozenset[Permission]] = {
             Permission.VIEW_DASHBOARD,
             Permission.VIEW_AUDIT_LOG,
             Permission.MANAGE_ACCOUNTS,
+            Permission.MANAGE_OPERATOR_ACCOUNTS,
         }
     ),
+    # Operators are outside the council: one capability, and only on their own routes (checked in
+    # services/operators, not here). Everything else answers 403.
+    StaffRole.OPERATOR: frozenset({Permission.REPORT_DISRUPTIONS}),
 }
 
 ROLE_LABELS: Mapping[StaffRole, str] = {
     StaffRole.PACT_COORDINATOR: "PACT coordinator",
     StaffRole.OFFICER: "Council officer",
     StaffRole.ADMIN: "Administrator",
+    StaffRole.OPERATOR: "Transport operator",
 }
 
 

@@ -17,7 +17,7 @@ from db.dao.surveys import fetch_response, save_response
 from db.models.casework import FeedbackSource
 from db.models.surveys import Survey
 from services.carers.conversations import StaleStepError, leave_step, load_chat_context, move_to, require_step
-from services.feedback.records import MAX_FEEDBACK_LENGTH, record_feedback
+from services.feedback.records import MAX_FEEDBACK_LENGTH, place_of_carer, record_feedback
 from services.surveys.workflow import SurveyNotFound, find_survey, is_open
 
 FEEDBACK_TOPIC = "survey"
@@ -205,13 +205,14 @@ async def _finish(
     response.completed_at = now
     await save_response(session, response=response)
     key = f"survey:{survey.id}"
+    place = await place_of_carer(session, carer_id=carer_id)  # where the child travels as the family answers
     await record_feedback(
         session, carer_id=carer_id, child_id=None, source=FeedbackSource.SURVEY, topic=FEEDBACK_TOPIC, rating=response.rating,
-        text=data.get("comments"), consent_to_quote=consent, now=now, survey_key=key,
+        text=data.get("comments"), consent_to_quote=consent, now=now, survey_key=key, place=place,
     )
     for index, words in sorted((data.get("texts") or {}).items()):
         await record_feedback(
             session, carer_id=carer_id, child_id=None, source=FeedbackSource.SURVEY, topic=FEEDBACK_TOPIC, rating=None,
-            text=words, consent_to_quote=consent, now=now, survey_key=f"{key}:q{int(index) + 1}",
+            text=words, consent_to_quote=consent, now=now, survey_key=f"{key}:q{int(index) + 1}", place=place,
         )
     return Prompt(PromptKind.THANKS, title=survey.title)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from messaging.limits import FAMILY_TEXT_LIMITS
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,7 +37,7 @@ from services.privacy.targets import ErasureTarget
 SOURCE_TYPE = "survey"
 UPDATE_KIND = "surveys"
 MAX_TITLE_LENGTH = 120
-MAX_INTRO_LENGTH = 1000
+MAX_INTRO_LENGTH = FAMILY_TEXT_LIMITS["survey_intro"]
 MAX_QUESTION_LENGTH = 300
 MAX_QUESTIONS = 3
 MIN_CHOICES, MAX_CHOICES = 2, 5

@@ -2,7 +2,8 @@
 
 Columns (README, "Transport data import"): council_reference, child_name, school_code, school_name,
 district, phase, route_code, operator_code, operator_name, operator_phone, vehicle_type,
-stop_sequence, stop_name, pickup_from, pickup_to; optional school_district. Rows are matched on natural keys (school,
+stop_sequence, stop_name, pickup_from, pickup_to; optional school_district and, for up to two carers,
+carer1_name, carer1_mobile, carer1_email, carer1_channel, carer1_address (and carer2_*). Rows are matched on natural keys (school,
 operator and route codes, stop sequence within a route, the child's council reference), so
 importing the same file twice changes nothing.
 """
@@ -19,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.transport.data import fetch_children_by_ids, fetch_children_with_live_codes
 from services.carers.codes import IssuedCode, issue_linking_codes
+from services.transport.contacts import CARER_COLUMNS
 from services.transport.rows import COLUMNS, OPTIONAL_COLUMNS, RowError, TransportRow
 from services.transport.upsert import ImportCounts, upsert_transport_rows
 
@@ -61,6 +63,13 @@ def parse_transport_csv(data: bytes | str) -> tuple[list[tuple[int, TransportRow
         errors.append(RowError(1, "the file has no rows"))
     errors.extend(check_consistency(rows))
     return rows, sorted(errors, key=lambda error: error.line)
+
+
+def has_contact_columns(data: bytes | str) -> bool:
+    """True when the file's header has any carer column (then blank carer columns mean "no such carer")."""
+    text_data = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    header = next(csv.reader(io.StringIO(text_data.split("\n", 1)[0])), [])
+    return any(name.strip() in CARER_COLUMNS for name in header)
 
 
 def _describe(error: ValidationError) -> str:
@@ -108,7 +117,9 @@ async def import_transport_data(session: AsyncSession, *, data: bytes | str, now
         report.errors = errors
         return report
     report.rows = len(rows)
-    report.counts, report.child_ids = await upsert_transport_rows(session, rows=[row for _, row in rows], now=now)
+    report.counts, report.child_ids = await upsert_transport_rows(
+        session, rows=[row for _, row in rows], now=now, has_contact_columns=has_contact_columns(data)
+    )
     return report
 
 

@@ -8,6 +8,7 @@ from datetime import time
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from db.models import Phase
+from services.transport.contacts import CARER_COLUMNS, CarerContact, carer_contact
 
 COLUMNS = (
     "council_reference", "child_name", "school_code", "school_name", "district", "phase", "route_code",
@@ -15,8 +16,9 @@ COLUMNS = (
     "pickup_from", "pickup_to",
 )
 ROUTE_COLUMNS = COLUMNS[6:]
-# Optional: the school's own district when it differs from the child's (blank means the child's district).
-OPTIONAL_COLUMNS = ("school_district",)
+# Optional: the school's own district when it differs from the child's (blank means the child's district),
+# and up to two carers' contact details (services/transport/contacts.py).
+OPTIONAL_COLUMNS = ("school_district", *CARER_COLUMNS)
 _PHASE_ALIASES = {"early years": "early_years", "eyfs": "early_years", "post-16": "post_16", "post 16": "post_16"}
 MAX_ERRORS_SHOWN = 200
 
@@ -42,6 +44,16 @@ class TransportRow(BaseModel):
     pickup_from: time | None = None
     pickup_to: time | None = None
     school_district: str | None = None
+    contacts: tuple[CarerContact, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _carer_contacts(cls, data: object) -> object:
+        if isinstance(data, dict) and "contacts" not in data:
+            found = (carer_contact(1, data), carer_contact(2, data))
+            data = {key: value for key, value in data.items() if key not in CARER_COLUMNS}
+            data["contacts"] = tuple(contact for contact in found if contact is not None)
+        return data
 
     @field_validator("*", mode="before")
     @classmethod

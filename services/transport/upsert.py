@@ -17,7 +17,8 @@ from db.dao.transport.data import (
     fetch_stops_for_routes,
     save_all,
 )
-from db.models import Child, Operator, Route, RouteStop, School
+from db.dao.transport.contacts import delete_contacts, fetch_contacts_for_children
+from db.models import Child, FamilyContact, Operator, Route, RouteStop, School
 
 if TYPE_CHECKING:
     from services.transport.rows import TransportRow
@@ -33,7 +34,7 @@ class ImportCounts:
 
     def summary(self) -> str:
         """One line per kind, e.g. "children: 3 new, 1 updated, 10 unchanged"."""
-        kinds = ("schools", "operators", "routes", "stops", "children")
+        kinds = ("schools", "operators", "routes", "stops", "children", "contacts")
         return "\n".join(
             f"{kind}: {self.created[kind]} new, {self.updated[kind]} updated, {self.unchanged[kind]} unchanged"
             for kind in kinds
@@ -54,15 +55,17 @@ def _apply(record: Any, values: dict[str, Any], counts: ImportCounts, kind: str,
 
 
 async def upsert_transport_rows(
-    session: AsyncSession, *, rows: list[TransportRow], now: datetime
+    session: AsyncSession, *, rows: list[TransportRow], now: datetime, has_contact_columns: bool = False
 ) -> tuple[ImportCounts, list[int]]:
-    """Upsert schools, operators, routes, stops and children; (counts, ids of the children in the file)."""
+    """Upsert schools, operators, routes, stops, children (and contacts if the file has their columns)."""
     counts = ImportCounts()
     schools = await _upsert_schools(session, rows, counts)
     operators = await _upsert_operators(session, rows, counts)
     routes = await _upsert_routes(session, rows, counts, schools=schools, operators=operators, now=now)
     stops = await _upsert_stops(session, rows, counts, routes=routes)
     children = await _upsert_children(session, rows, counts, schools=schools, routes=routes, stops=stops, now=now)
+    if has_contact_columns:
+        await _upsert_contacts(session, rows, counts, children=children, now=now)
     return counts, [child.id for child in children if child.id is not None]
 
 
@@ -173,3 +176,36 @@ async def _upsert_children(
         children.append(child)
     await save_all(session, rows=dirty)
     return children
+
+
+async def _upsert_contacts(
+    session: AsyncSession, rows: list[TransportRow], counts: ImportCounts, *, children: list[Child], now: datetime
+) -> None:
+    """Each child's carers as the file gives them: blank columns remove a carer; erased contacts stay erased."""
+    child_ids = [child.id for child in children if child.id is not None]
+    existing = await fetch_contacts_for_children(session, child_ids=child_ids)
+    dirty: list[FamilyContact] = []
+    removed: list[int] = []
+    for row, child in zip(rows, children, strict=True):
+        assert child.id is not None
+        given = {contact.position: contact for contact in row.contacts}
+        for position in (1, 2):
+            contact, stored = given.get(position), existing.get((child.id, position))
+            if stored is not None and stored.erased_at is not None:
+                counts.unchanged["contacts"] += 1  # erased at the family's request: an import must not bring it back
+                continue
+            if contact is None:
+                if stored is not None and stored.id is not None:
+                    removed.append(stored.id)
+                    counts.updated["contacts"] += 1
+                continue
+            values = {
+                "name": contact.name, "mobile_e164": contact.mobile_e164, "email": contact.email,
+                "preferred_channel": contact.preferred_channel, "postal_address": contact.postal_address,
+            }
+            record = stored or FamilyContact(child_id=child.id, position=position, **values)
+            if _apply(record, values, counts, "contacts", is_new=stored is None):
+                record.updated_at = now
+                dirty.append(record)
+    await delete_contacts(session, contact_ids=removed)
+    await save_all(session, rows=dirty)

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
+from bot.handlers.complaints import BOT_CLOCK
 from carerline.service import CarerlineService
 from db.engine import Database
 from db.models import ApplicationStage, ChangeKind, ChangeNotice, Child, OutboxMessage, Route
 from db.types import utc_now
+from messaging.rendering import day
 from sandbox.emulator import BotApiEmulator
 from services.applications.stages import CouncilContact, change_stage, record_application
 from services.carers.codes import IssuedCode
 from tests.support.factories import make_transport_change
-from tests.support.phone import Phone, label
+from tests.support.phone import Phone, label, visible
+from tests.support.staff import SettableClock
 from tests.support.waiting import wait_for_condition
 
 IssueCode = Callable[..., Awaitable[tuple[Child, IssuedCode]]]
@@ -97,12 +100,54 @@ async def test_my_application_shows_every_step(
     await wait_for_condition(lambda: len(emulator.bot_messages(chat_id=803)) >= 4, timeout_s=NOTICE_TIMEOUT_S,
                              description="both status messages")
     texts = [message.text or "" for message in emulator.bot_messages(chat_id=803)]
-    assert any("We have received the transport application for Sam (reference HTST-77)" in text for text in texts)
-    assert any("A decision has been made on whether Sam can have transport" in text for text in texts), status
+    for stage in ("received", "eligibility_decided"):
+        told = visible(f"updates.application.stage.{stage}", language="en", child="Sam", reference="HTST-77")
+        assert any(told in text for text in texts), status
     reply = await phone.send("/application")
-    assert "My application" in (reply.text or "")
-    assert "Sam: application HTST-77, received Monday 2 November" in (reply.text or "")
-    assert "received" in (reply.text or "") and "eligibility decided" in (reply.text or "")
+    assert visible("updates.my_application.heading", language="en") in (reply.text or "")
+    assert visible("updates.my_application.child", language="en", child="Sam", reference="HTST-77",
+                   date=day(date(2026, 11, 2), language="en")) in (reply.text or "")
+    assert visible("updates.my_application.stage.eligibility_decided", language="en") in (reply.text or "")
     menu = await phone.send("/menu")
     by_button = await phone.press(menu, "menu:application")
     assert by_button.text == reply.text
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+async def test_my_application_shows_the_received_and_promised_by_dates_and_says_when_it_is_late(
+    language: str, emulator: BotApiEmulator, service: CarerlineService, issue_code: IssueCode, database: Database,
+) -> None:
+    # Received on Monday 28 September, typed in by an officer on 20 October: the family sees 28 September.
+    user_id = 804 if language == "en" else 805
+    child, issued = await issue_code(display_name="Sam")
+    phone = await linked_phone(emulator, issued, user_id=user_id, language=language)
+    assert service.bot_application is not None
+    bot_clock = SettableClock(datetime(2026, 10, 20, 10, 0, tzinfo=UTC))
+    service.bot_application.bot_data[BOT_CLOCK] = bot_clock
+    settings = service.settings
+    contact = CouncilContact(phone=settings.council_transport_phone, hours=settings.council_transport_hours)
+    async with database.transaction() as session:
+        await record_application(session, reference="HTST-78", council_reference=child.council_reference,
+                                 received_on=date(2026, 9, 28), recorded_by="o", now=bot_clock(), contact=contact)
+    await wait_for_condition(lambda: len(emulator.bot_messages(chat_id=user_id)) >= 3, timeout_s=NOTICE_TIMEOUT_S,
+                             description="the received message")
+    received = visible("updates.my_application.child", language=language, child="Sam", reference="HTST-78",
+                       date=day(date(2026, 9, 28), language=language))
+    promised = visible("updates.my_application.promised_by", language=language, date=day(date(2026, 10, 26), language=language))
+    late = visible("updates.my_application.late", language=language, date=day(date(2026, 10, 26), language=language),
+                   reference="HTST-78", phone=settings.council_transport_phone, hours=settings.council_transport_hours)
+    on_time = (await phone.send("/application")).text or ""
+    assert received in on_time and promised in on_time and late not in on_time
+    assert day(date(2026, 10, 20), language=language) not in on_time  # never the day it was typed in
+    bot_clock.advance(timedelta(days=7))  # Tuesday 27 October: past the promise (Monday 26 October), still open
+    overdue = (await phone.send("/application")).text or ""
+    assert late in overdue and settings.council_transport_phone in overdue
+    before = len(emulator.bot_messages(chat_id=user_id))
+    async with database.transaction() as session:
+        await change_stage(session, reference="HTST-78", stage=ApplicationStage.ARRANGED, recorded_by="o",
+                           now=bot_clock(), contact=contact)
+    await wait_for_condition(lambda: len(emulator.bot_messages(chat_id=user_id)) > before, timeout_s=NOTICE_TIMEOUT_S,
+                             description="the arranged message")
+    done = (await phone.send("/application")).text or ""
+    assert visible("updates.my_application.stage.arranged", language=language) in done
+    assert late not in done and promised not in done

@@ -195,7 +195,7 @@ async def test_complaint_with_a_photo_goes_through_both_stages_with_the_parent_t
         actions = [event.action for event in (await session.exec(select(AuditEvent))).all()]
     assert {"complaint.list", "complaint.view", "complaint.attachment.download", "complaint.extend", "complaint.respond", "complaint.acknowledge"} <= set(actions)
     mine = await phone.send("/complaints")
-    assert "Closed on" in mine.text and not any("stage 2" in text for text in phone.labels(mine))
+    assert "Closed on" in mine.text and not any("second look" in text for text in phone.labels(mine))
 
 
 async def test_polish_parent_with_two_children_gets_the_statutory_route_and_sends_a_pdf(
@@ -233,7 +233,7 @@ async def test_polish_parent_with_two_children_gets_the_statutory_route_and_send
     acknowledged = await phone.reply_after(before)
     complaint = await only_complaint(database)
     assert complaint.child_id == second.id and complaint.category == "communication"
-    assert acknowledged.text.startswith(f"Otrzymaliśmy Twoją skargę. Jej numer to {complaint.reference}.")
+    assert acknowledged.text.startswith(f"Mamy Twoją skargę. Jej numer to {complaint.reference}.")
     async with database.transaction() as session:
         assert [row.content_type for row in (await session.exec(select(ComplaintAttachment))).all()] == ["application/pdf"]
     resent = await phone.press(renamed, label("complaints_bot.button.send", language="pl"))  # an old button: no second complaint

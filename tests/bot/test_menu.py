@@ -87,7 +87,7 @@ async def test_my_transport_shows_route_pickup_operator_and_phone(
     reply = await phone.press(menu, "menu:transport")
     assert "Route R-77: Minibus" in reply.text
     assert "Pick-up: Stop 1, High Street, between 7:35am and 7:45am" in reply.text
-    assert "Operator: Garden Cars <Kent> & Co, phone 01622 000 111" in reply.text
+    assert "Transport company: Garden Cars <Kent> & Co, phone 01622 000 111" in reply.text
     assert reply.text.endswith(visible("transport.footer", language="en", **COUNCIL))
 
 

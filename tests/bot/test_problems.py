@@ -44,7 +44,8 @@ async def test_no_show_alerts_the_duty_group_and_the_parent_is_told_when_resolve
     staff_web: StaffWeb,
 ) -> None:
     emulator.add_group(chat_id=DUTY_GROUP, title="SEN transport duty")
-    await start_service(duty_telegram_chat_id=DUTY_GROUP)
+    service = await start_service(duty_telegram_chat_id=DUTY_GROUP)
+    contact = {"phone": service.settings.council_transport_phone, "hours": service.settings.council_transport_hours}
     _, issued = await issue_code(display_name="Sam")
     phone, menu = await linked(emulator, issued, user_id=901, language=language)
 
@@ -61,7 +62,9 @@ async def test_no_show_alerts_the_duty_group_and_the_parent_is_told_when_resolve
     assert report.category == "transport_did_not_come" and report.is_urgent and report.route_code
     assert report.details == "Nobody came at 8 <again> & we waited"
     category = label("casework.problem.category.transport_did_not_come", language=language)
-    assert received.text == visible("casework.problem.received_urgent", language=language, category=category, reference=report.reference)
+    assert received.text == visible(
+        "casework.problem.received_urgent", language=language, category=category, reference=report.reference, **contact
+    )
 
     await emulator.wait_until(lambda: bool(emulator.bot_messages(chat_id=DUTY_GROUP)), description="the duty alert")
     alert = emulator.bot_messages(chat_id=DUTY_GROUP)[0].text or ""

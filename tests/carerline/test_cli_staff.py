@@ -132,3 +132,16 @@ def test_the_sandbox_gets_one_account_per_role_once(database_url: str) -> None:
     (count,) = fetch_one(database_url, "SELECT COUNT(*) FROM staff_users")
     assert count == len(SANDBOX_STAFF) == 3
     assert "coordinator@sandbox.carerline.test" in first
+
+
+def test_the_sandbox_seeds_an_operator_account_once_the_demo_transport_is_there(database_url: str) -> None:
+    from carerline.demo import seed_demo_data
+    from carerline.demo_staff import SANDBOX_OPERATOR, seed_sandbox_staff
+
+    assert "Operator sign-in" not in asyncio.run(seed_sandbox_staff(database_url=database_url))
+    asyncio.run(seed_demo_data(database_url=database_url))
+    summary = asyncio.run(seed_sandbox_staff(database_url=database_url))
+    asyncio.run(seed_sandbox_staff(database_url=database_url))
+    assert f"Operator sign-in (Garden Cars): {SANDBOX_OPERATOR[1]}" in summary
+    (count,) = fetch_one(database_url, "SELECT COUNT(*) FROM staff_users WHERE role = 'operator' AND operator_id IS NOT NULL")
+    assert count == 1

@@ -113,8 +113,8 @@ async def test_the_sitrep_is_emailed_to_the_duty_address(database: Database, smt
     assert [(row.channel, row.status) for row in logged] == [("email", "sent")]
 
 
-async def test_the_sitrep_is_scheduled_every_other_monday_morning(database_url: str) -> None:
-    scheduler = build_scheduler(database_url=database_url, loop=asyncio.get_running_loop())
+async def test_the_sitrep_is_scheduled_every_other_monday_morning(database: Database) -> None:
+    scheduler = build_scheduler(database=database, loop=asyncio.get_running_loop())
     add_standing_jobs(scheduler)
     job = {job.id: job for job in scheduler.get_jobs()}[SITREP_JOB_ID]
     assert job.func_ref == "reports.sitrep:send_fortnightly_sitrep"

@@ -21,6 +21,8 @@ from db.models.staff import StaffRole, StaffUser
 from db.types import utc_now
 from services.staff.audit import Actor
 from services.staff.accounts import create_api_token, create_user
+from services.operators.routes import list_operators
+from tests.support.factories import make_operator
 from tests.support.postgres import free_port
 from web.app import init_web_app
 
@@ -119,9 +121,12 @@ class StaffWeb:
         email: str | None = None,
         password: str = PASSWORD,
         name: str | None = None,
+        operator_id: int | None = None,
     ) -> StaffUser:
-        """A staff account made through the accounts service."""
+        """A staff account made through the accounts service (an operator account gets an operator of its own)."""
         async with self.database.transaction() as session:
+            if role == StaffRole.OPERATOR and operator_id is None:
+                operator_id = await _some_operator(session)
             return await create_user(
                 session,
                 email=email or f"{role.value}.{free_port()}@kent.gov.uk",
@@ -130,13 +135,16 @@ class StaffWeb:
                 password=password,
                 actor=Actor.system("tests"),
                 now=self.clock(),
+                operator_id=operator_id,
             )
 
-    async def add_token(self, role: StaffRole, *, name: str = "Test client") -> str:
-        """A live API token's plain value."""
+    async def add_token(self, role: StaffRole, *, name: str = "Test client", operator_id: int | None = None) -> str:
+        """A live API token's plain value (an operator token gets an operator of its own)."""
         async with self.database.transaction() as session:
+            if role == StaffRole.OPERATOR and operator_id is None:
+                operator_id = await _some_operator(session)
             issued = await create_api_token(
-                session, name=name, role=role, actor=Actor.system("tests"), now=self.clock()
+                session, name=name, role=role, actor=Actor.system("tests"), now=self.clock(), operator_id=operator_id
             )
         return issued.plain_token
 
@@ -155,13 +163,22 @@ class StaffWeb:
         return client, user
 
 
+# Pseudonymised complaint and problem exports need a case-key secret; tests without one pass None.
+TEST_CASE_KEY_SECRET = "tests-case-key-secret-0123456789-abcdefghij"
+
+
+async def _some_operator(session: Any) -> int | None:
+    """The first operator in the transport data (so its routes can be reported on), or a new one."""
+    operators = await list_operators(session)
+    return min(operator.id or 0 for operator in operators) if operators else (await make_operator(session)).id
+
+
 async def start_staff_web(
     *, database_url: str, clock: SettableClock, **setting_overrides: Any
 ) -> tuple[StaffWeb, web.AppRunner]:
     """Build the real web app (no bot) and serve it on a free localhost port."""
-    settings = Settings(
-        _env_file=None, database_url=database_url, http_host="127.0.0.1", **setting_overrides
-    )  # type: ignore[call-arg]
+    values: dict[str, Any] = {"case_key_secret": TEST_CASE_KEY_SECRET, **setting_overrides}
+    settings = Settings(_env_file=None, database_url=database_url, http_host="127.0.0.1", **values)  # type: ignore[call-arg]
     database = Database(settings.database_url)
     app = init_web_app(
         settings=settings,

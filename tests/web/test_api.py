@@ -87,6 +87,7 @@ async def test_me_answers_for_a_token_and_for_a_session(
         "name": user.display_name,
         "role": "pact_coordinator",
         "permissions": me["permissions"],
+        "operator_id": None,
     }
     assert "view_casework" not in me["permissions"]
 

@@ -22,6 +22,12 @@ from db.models.surveys import Survey
 from db.models.casework import ProblemReport
 from db.models.casework import FeedbackItem, FeedbackSource, QuoteStatus
 from db.models.staff import StaffRole
+from db.models.transport import DisruptionKind, OperatorDisruption, TransportChangeDraft
+from sqlalchemy import delete, update
+from sqlmodel import col
+from services.casework.errors import council_day
+from services.operators.reports import DisruptionRequest, report_disruption
+from services.staff.audit import Actor
 from services.staff.permissions import ROLE_PERMISSIONS
 from tests.support.factories import make_sample_transport
 from tests.support.staff import StaffWeb
@@ -50,7 +56,7 @@ def role_for(operation_id: str) -> StaffRole:
 
 
 def fuzz_every_operation(
-    document: dict[str, Any], *, base_url: str, new_token: Any
+    document: dict[str, Any], *, base_url: str, new_token: Any, before: Any = None
 ) -> dict[str, Counter[int]]:
     """Run Hypothesis over each operation, positive and negative data, with fresh tokens of an allowed role."""
     schema = schemathesis.openapi.from_dict(document)
@@ -67,6 +73,8 @@ def fuzz_every_operation(
             [schemathesis.GenerationMode.NEGATIVE] if has_inputs else []
         )
         for mode in modes:
+            if before is not None:
+                before(operation_id)
             checks = (
                 POSITIVE_CHECKS
                 if mode is schemathesis.GenerationMode.POSITIVE
@@ -113,6 +121,25 @@ def exercise(
     return run
 
 
+async def reset_report_one(staff_web: StaffWeb, operation_id: str) -> None:
+    """Operator report 1 in the state each step needs: a fresh running-late report, or a cancellation awaiting an officer."""
+    is_draft_step = operation_id in ("confirm_disruption_draft", "reject_disruption_draft")
+    async with staff_web.database.transaction() as session:
+        await session.exec(
+            update(OperatorDisruption).where(col(OperatorDisruption.id) == 1).values(
+                kind="run_cancelled" if is_draft_step else "running_late", minutes_late=None if is_draft_step else 20,
+                status="awaiting_officer" if is_draft_step else "families_told", reported_at=staff_web.clock(),
+                corrected_at=None, withdrawn_at=None, resolved_at=None, resolution=None,
+            )
+        )
+        await session.exec(delete(TransportChangeDraft).where(col(TransportChangeDraft.disruption_id) == 1))
+        if is_draft_step:
+            session.add(TransportChangeDraft(
+                disruption_id=1, route_id=1, kind="cancelled_today", effective_from=council_day(staff_web.clock()),
+                reason="The operator cancelled the morning run", status="draft", created_at=staff_web.clock(),
+            ))
+
+
 @pytest.mark.timeout(600)  # every operation, positive and negative: minutes on a busy 2-core machine
 async def test_no_operation_answers_5xx_and_every_answer_matches_the_document(
     staff_web: StaffWeb,
@@ -124,6 +151,10 @@ async def test_no_operation_answers_5xx_and_every_answer_matches_the_document(
             session.add(Broadcast(title=f"Draft {number}", template_text="Hello", audience={"kind": "everyone"}, created_by_staff_id=999))
             session.add(Survey(title=f"Survey {number}", intro="Hi", rating_question="How?", audience={"kind": "everyone"}, closes_at=staff_web.clock() + timedelta(days=7), remind_at=staff_web.clock() + timedelta(days=5)))
         await make_sample_transport(session, now=staff_web.clock())  # routes, children, changes and HTST-1
+        await report_disruption(  # report 1, reset before each operator or officer step (see reset_report_one)
+            session, operator_id=1, request=DisruptionRequest(route_id=1, kind=DisruptionKind.RUNNING_LATE, minutes_late=20),
+            actor=Actor.system("tests"), now=staff_web.clock(), council_phone="03000 41 00 00", staff_base_url=staff_web.url,
+        )
         photo = await seed_complaints(session, now=staff_web.clock(), attachments_dir=staff_web.settings.attachments_dir)
         session.add(FeedbackItem(source=FeedbackSource.SURVEY, topic="journey", rating=5, text="A kind driver",  # a quote to curate
                                  consent_to_quote=True, quote_status=QuoteStatus.PROPOSED))
@@ -134,6 +165,9 @@ async def test_no_operation_answers_5xx_and_every_answer_matches_the_document(
     ) as response:
         document = await response.json()
 
+    def before(operation_id: str) -> None:
+        asyncio.run_coroutine_threadsafe(reset_report_one(staff_web, operation_id), loop).result(timeout=30)
+
     def new_token(role: StaffRole) -> str:
         return asyncio.run_coroutine_threadsafe(
             staff_web.add_token(role, name=f"fuzz {role.value}"), loop
@@ -141,7 +175,7 @@ async def test_no_operation_answers_5xx_and_every_answer_matches_the_document(
 
     try:
         seen = await asyncio.to_thread(
-            fuzz_every_operation, document, base_url=staff_web.url, new_token=new_token
+            fuzz_every_operation, document, base_url=staff_web.url, new_token=new_token, before=before
         )
     finally:
         photo.unlink(missing_ok=True)

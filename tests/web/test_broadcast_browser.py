@@ -16,7 +16,9 @@ from services.staff.audit import Actor
 from services.staff.accounts import create_user
 from tests.conftest import make_settings
 from tests.messaging.conftest import fast_delivery
-from tests.support.browser import ConsoleWatch, axe_violations, chromium
+from tests.support.browser import (
+    ConsoleWatch, axe_violations, chromium, horizontal_overflow_at_phone_width, htmlcs_errors,
+)
 from tests.support.factories import make_carer, make_child, make_route, make_school
 from tests.support.staff import PASSWORD
 
@@ -69,6 +71,8 @@ async def _sign_in(page: Page, url: str, email: str) -> None:
 
 async def _no_violations(page: Page, watch: ConsoleWatch) -> None:
     assert await axe_violations(page) == [], page.url
+    assert await htmlcs_errors(page) == [], page.url
+    assert await horizontal_overflow_at_phone_width(page) <= 0, page.url
     assert watch.problems == [], watch.problems
 
 
@@ -86,7 +90,7 @@ async def test_compose_approve_and_watch_the_report_fill(running: CarerlineServi
         await _sign_in(author, url, "author@kentpact.org.uk")
         await author.goto(f"{url}/broadcasts/new")
         await author.get_by_label("Title").fill("Inset day")
-        await author.get_by_label("Who is it for?").select_option("school")
+        await author.get_by_label("Families at one school").check()
         await author.get_by_label("School", exact=True).select_option(str(school_id))
         await author.get_by_label("Message").fill("Hello {{ carer_first_name }}, there is no school for {{ child_name }} on Friday.")
         await author.get_by_role("button", name="Save and preview").click()

@@ -104,6 +104,9 @@ async def test_admins_cannot_use_broadcasts_and_forms_need_csrf(staff_web: Staff
     coordinator, _ = await staff_web.signed_in(StaffRole.PACT_COORDINATOR)
     forged = await coordinator.post_form("/broadcasts/new", {"title": "x", "audience_kind": "everyone", "template_text": "Hi"}, with_csrf=False)
     assert forged.status == 403
+    no_route = await coordinator.post_form("/broadcasts/new", {"title": "x", "audience_kind": "route", "audience_route": "", "template_text": "Hi"})
+    page = await no_route.text()
+    assert '<a href="#audience_route">Choose a route</a>' in page and "the message is for" not in page
 
 
 async def test_the_api_composes_previews_and_refuses_token_approval(staff_web: StaffWeb) -> None:
@@ -112,6 +115,9 @@ async def test_the_api_composes_previews_and_refuses_token_approval(staff_web: S
     async with aiohttp.ClientSession(staff_web.url, headers={"Authorization": f"Bearer {token}"}) as api:
         bad = await api.post("/api/v1/broadcasts", json={"title": "T", "template_text": "{{ nope }}", "audience_kind": "everyone"})
         assert bad.status == 422 and (await bad.json())["fields"][0]["field"] == "template_text"
+        for value in (None, "not-a-school"):  # the error names the body's own field, never a page's select
+            no_school = await api.post("/api/v1/broadcasts", json={"title": "T", "template_text": MESSAGE, "audience_kind": "school", "audience_value": value})
+            assert no_school.status == 422 and [field["field"] for field in (await no_school.json())["fields"]] == ["audience_value"]
         created = await api.post(
             "/api/v1/broadcasts", json={"title": "T", "template_text": MESSAGE, "audience_kind": "school", "audience_value": str(school_id)}
         )
@@ -135,10 +141,13 @@ async def test_scheduling_from_the_page_and_a_bad_time_is_shown_on_the_field(sta
         "/broadcasts/new", {"title": "Later", "audience_kind": "school", "audience_school": str(school_id), "template_text": MESSAGE}
     )
     broadcast_id = _broadcast_id(created.headers["Location"])
-    bad = await coordinator.post_form(f"/broadcasts/{broadcast_id}/schedule", {"send_at": "next Tuesday"})
-    assert bad.status == 409 and 'href="#send_at"' in await bad.text() and 'id="send_at"' in await bad.text()
-    when = (staff_web.clock() + timedelta(days=2)).astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%dT%H:%M")
-    scheduled = await coordinator.post_form(f"/broadcasts/{broadcast_id}/schedule", {"send_at": when})
+    when = (staff_web.clock() + timedelta(days=2)).astimezone(ZoneInfo("Europe/London"))
+    date_parts = {"send_at-day": str(when.day), "send_at-month": str(when.month), "send_at-year": str(when.year)}
+    bad = await coordinator.post_form(f"/broadcasts/{broadcast_id}/schedule", {**date_parts, "send_at-time": "teatime"})
+    shown = await bad.text()
+    assert bad.status == 409 and 'href="#send_at"' in shown and 'id="send_at"' in shown and 'type="datetime-local"' not in shown
+    assert "Enter the time for the sending date in 24-hour form, for example 17:00" in shown and 'value="teatime"' in shown
+    scheduled = await coordinator.post_form(f"/broadcasts/{broadcast_id}/schedule", {**date_parts, "send_at-time": when.strftime("%H:%M")})
     assert scheduled.status == 303
     page = await (await coordinator.get(f"/broadcasts/{broadcast_id}")).text()
     assert 'id="scheduled-for">To be sent on' in page and 'id="broadcast-status">scheduled<' in page

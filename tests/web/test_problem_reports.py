@@ -38,8 +38,8 @@ async def test_officer_lists_urgent_first_views_and_resolves_with_audit(staff_we
     detail = await officer.get(f"/casework/problems/{urgent_id}")
     body = await detail.text()
     assert detail.status == 200 and "The belt &lt;was&gt; loose" in body and "Mark resolved" in body
-    too_long = await officer.post_form(f"/casework/problems/{urgent_id}/resolve", {"note": "x" * 2001})
-    assert too_long.status == 422 and "2,000 characters or fewer" in await too_long.text()
+    too_long = await officer.post_form(f"/casework/problems/{urgent_id}/resolve", {"note": "x" * 401})
+    assert too_long.status == 422 and "400 characters or fewer" in await too_long.text()
     done = await officer.post_form(f"/casework/problems/{urgent_id}/resolve", {"note": "Belt replaced"})
     assert done.status == 303 and done.headers["Location"] == "/casework/problems?notice=resolved"
     again = await officer.post_form(f"/casework/problems/{urgent_id}/resolve", {"note": ""})

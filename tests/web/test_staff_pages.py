@@ -50,6 +50,10 @@ async def test_the_dashboard_counts_problems_today_and_unreachable_carers_and_ma
     complaints = page.split('id="panel-complaints_due"', 1)[1].split("</li>", 1)[0]
     assert '<span class="app-dashboard__count">0</span>' in complaints and "Not yet available" not in complaints
     assert "Carer 0" not in page  # counts only, never names
+    officer, _ = await staff_web.signed_in(StaffRole.OFFICER)
+    officer_page = await (await officer.get("/dashboard")).text()
+    problems = officer_page.split('id="panel-problems_today"', 1)[1].split("</li>", 1)[0]
+    assert '<a class="govuk-link" href="/casework/problems">See problems reported</a>' in problems  # like every other card
 
 
 async def test_the_audit_log_filters_and_pages(staff_web: StaffWeb) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -31,14 +31,21 @@ async def _school(staff_web: StaffWeb) -> tuple[int, list[tuple[int, int]]]:
         return school.id, carers  # type: ignore[return-value]
 
 
+def _date_time(name: str, moment: datetime) -> dict[str, str]:
+    """A GOV.UK date input with its time, as the form posts it."""
+    local = moment.astimezone(UK)
+    return {f"{name}-day": str(local.day), f"{name}-month": str(local.month), f"{name}-year": str(local.year),
+            f"{name}-time": local.strftime("%H:%M")}
+
+
 def _form(staff_web: StaffWeb, school_id: int, **changes: str) -> dict[str, str]:
-    local = staff_web.clock().astimezone(UK)
+    now = staff_web.clock()
     values = {
         "title": "Autumn journeys", "intro": "Tell us about this term.", "rating_question": "How were the journeys?",
         "question_1_text": "What would make the journey better?", "question_1_kind": "text",
         "question_2_text": "Do you know the driver?", "question_2_kind": "choice", "question_2_choices": "Yes\nNo",
         "asks_for_comments": "yes", "audience_kind": "school", "audience_school": str(school_id),
-        "remind_at": (local + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"), "closes_at": (local + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
+        **_date_time("closes_at", now + timedelta(days=7)), **_date_time("remind_at", now + timedelta(days=5)),
     }
     values.update(changes)
     return values
@@ -61,10 +68,17 @@ async def test_create_with_errors_preview_send_results_and_the_not_answered_audi
     coordinator, _ = await staff_web.signed_in(StaffRole.PACT_COORDINATOR)
     nav = await (await coordinator.get("/surveys")).text()
     assert 'href="/surveys/new"' in nav
-    wrong = await coordinator.post_form("/surveys/new", _form(staff_web, school_id, title="", question_2_choices="Only one", closes_at="soon"))
+    wrong = await coordinator.post_form("/surveys/new", _form(
+        staff_web, school_id, title="", question_2_choices="Only one", audience_school="", **{"closes_at-time": "soon"},
+    ))
     page = await wrong.text()
-    assert wrong.status == 422 and 'href="#title"' in page and 'href="#question_2_choices"' in page and 'href="#closes_at"' in page
-    assert "Enter a date and time" in page and 'value="What would make the journey better?"' in page
+    assert wrong.status == 422
+    # The error summary lists the problems in the order the fields stand in the form.
+    summary = re.findall(r'<a href="#([a-z_0-9-]+)">', page.split('govuk-error-summary__list"')[1].split("</ul>")[0])
+    assert summary == ["title", "question_2_choices", "audience_school", "closes_at"]
+    assert "Enter the time for the closing date in 24-hour form, for example 17:00" in page and "Choose a school" in page
+    assert "the message" not in page and 'value="What would make the journey better?"' in page
+    assert 'type="datetime-local"' not in page and 'name="closes_at-day"' in page and 'name="remind_at-time"' in page
     created = await coordinator.post_form("/surveys/new", _form(staff_web, school_id))
     assert created.status == 303
     survey_id = int(re.fullmatch(r"/surveys/(\d+)", created.headers["Location"]).group(1))  # type: ignore[union-attr]
@@ -115,7 +129,7 @@ async def test_the_api_creates_sends_closes_reports_and_schedules_broadcasts(sta
         assert (await admin.get("/api/v1/surveys")).status == 403
     async with aiohttp.ClientSession(staff_web.url, headers={"Authorization": f"Bearer {token}"}) as api:
         bad = await api.post("/api/v1/surveys", json=body)
-        assert bad.status == 422 and {field["field"] for field in (await bad.json())["fields"]} == {"question_1_choices", "remind_at"}
+        assert bad.status == 422 and {field["field"] for field in (await bad.json())["fields"]} == {"questions.0.choices", "remind_at"}
         body["questions"][0]["choices"] = ["A", "B"]  # type: ignore[index]
         body["remind_at"] = (staff_web.clock() + timedelta(days=5)).isoformat()
         created = await api.post("/api/v1/surveys", json=body)
@@ -153,11 +167,15 @@ async def test_survey_pages_pass_axe(staff_web: StaffWeb) -> None:
         await page.wait_for_selector(".govuk-error-summary")
         watch.problems[:] = [problem for problem in watch.problems if "status of 422" not in problem]
         await check_current(page, watch)
+        assert not await page.locator("#audience_route").is_visible()  # revealed only with its radio
         for name, value in _form(staff_web, school_id).items():
-            if name in {"question_1_kind", "question_2_kind", "audience_kind", "audience_school"}:
+            if name == "audience_kind":
+                await page.locator(f"input[name=audience_kind][value={value}]").check()
+            elif name in {"question_1_kind", "question_2_kind", "audience_school"}:
                 await page.locator(f"#{name}").select_option(value)
             elif name != "asks_for_comments":
-                await page.locator(f"#{name}").fill(value)
+                await page.locator(f"[name='{name}']").fill(value)
+        assert await page.locator("#audience_school").is_visible() and not await page.locator("#audience_route").is_visible()
         await page.get_by_role("button", name="Save and preview").click()
         await page.wait_for_selector("#recipient-count")
         await check_current(page, watch)

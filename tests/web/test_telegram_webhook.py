@@ -77,7 +77,7 @@ async def test_wrong_or_missing_secret_gets_401_and_nothing_is_handled(
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[]", b"null", b'{"no_update_id": 1}', b'{"update_id": "seven"}', b'{"update_id": 5, "message": "junk"}'],
+    [b"not json", b"[]", b"null", b'{"no_update_id": 1}', b'{"update_id": "seven"}', b'{"update_id": true}'],
 )
 async def test_malformed_update_gets_400_and_the_next_good_update_is_handled(
     webhook_service: CarerlineService, emulator: BotApiEmulator, body: bytes

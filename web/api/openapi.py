@@ -97,6 +97,8 @@ def _parameters(
         }
         if "description" in schema:
             parameter["description"] = schema["description"]
+        if schema.get("examples"):
+            parameter["example"] = schema["examples"][0]  # shown by API tools, tried first by schemathesis
         parameters.append(parameter)
     return parameters
 
@@ -131,10 +133,11 @@ def _operation(
         "responses": _responses(operation, schema_of),
     }
     if operation.body is not None:
-        document["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": schema_of[(operation.body, "validation")]}},
-        }
+        media: dict[str, Any] = {"schema": schema_of[(operation.body, "validation")]}
+        examples = operation.body.model_json_schema().get("examples")
+        if examples:
+            media["example"] = examples[0]
+        document["requestBody"] = {"required": True, "content": {"application/json": media}}
     if operation.accepts_csv_file:
         document["requestBody"] = _csv_file_body(operation.csv_example)
     return document

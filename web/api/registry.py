@@ -12,7 +12,6 @@ and, for a new module, one line in web/api/routes.py's API_MODULES.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,12 +20,14 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from db.types import fits_bigint
 from services.staff.audit import Actor, RequestOrigin
 from services.staff.permissions import Permission
 from web.auth.access import require, signed_in
 from web.auth.keys import CLOCK
 from web.auth.principal import Principal, origin_of, require_principal
 from web.errors import api_error
+from web.json_bodies import BodyRefused, read_json_body
 from web.keys import DATABASE
 
 API_ROOT = "/api/v1"
@@ -47,6 +48,12 @@ class ApiNotFound(ApiProblem):
     """An id that names nothing: 404."""
 
     status = 404
+
+
+class ApiNotConfigured(ApiProblem):
+    """The service lacks a setting this needs (the message names it): 503."""
+
+    status = 503
 
 
 class ApiConflict(ApiProblem):
@@ -135,7 +142,7 @@ class ApiOperation:
         if self.path_params:
             statuses.add(404)
         if self.body:
-            statuses.update({413, 415})
+            statuses.update({400, 413, 415})
         if self.accepts_csv_file:
             statuses.update({413, 415, 422})
         return tuple(sorted(statuses))
@@ -207,16 +214,43 @@ def validation_fields(error: ValidationError, *, location: str) -> list[dict[str
 def _validate(model: type[BaseModel] | None, data: Mapping[str, Any], *, location: str) -> Any:
     if model is None:
         return None
-    return model.model_validate(dict(data))
+    validated = model.model_validate(dict(data))
+    too_large = _fields_beyond_bigint(validated.model_dump())
+    if too_large:
+        message = "Must be a whole number between -9223372036854775808 and 9223372036854775807"
+        raise _Refusal(
+            api_error(
+                422,
+                "Check the highlighted fields",
+                fields=[{"location": location, "field": name, "message": message} for name in too_large],
+            )
+        )
+    return validated
+
+
+def _fields_beyond_bigint(values: dict[str, Any]) -> list[str]:
+    """Fields holding an integer no database column (and no Telegram id) can hold."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [(str(name), value) for name, value in values.items()]
+    while stack:
+        name, value = stack.pop()
+        if isinstance(value, int) and not isinstance(value, bool) and not fits_bigint(value):
+            found.append(name)
+        elif isinstance(value, dict):
+            stack.extend((f"{name}.{key}", item) for key, item in value.items())
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack.extend((f"{name}.{index}", item) for index, item in enumerate(value))
+    return sorted(found)
 
 
 async def _read_json_body(request: web.Request) -> Any:
     if request.content_type != "application/json":
         raise _Refusal(api_error(415, "Send the body as JSON with Content-Type: application/json"))
-    raw = await request.read()
     try:
-        return json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
+        return await read_json_body(request)
+    except BodyRefused as refused:
+        if refused.reason != "not_json":
+            raise _Refusal(api_error(refused.status, refused.message)) from None
         raise _Refusal(
             api_error(
                 422,
@@ -301,7 +335,7 @@ async def _build_call(request: web.Request, operation: ApiOperation) -> ApiCall:
                         ],
                     )
                 )
-            body = operation.body.model_validate(payload)
+            body = _validate(operation.body, payload, location="body")
         elif operation.accepts_csv_file:
             body = await _read_csv_file(request)
     except ValidationError as error:

@@ -24,6 +24,8 @@ API_MODULES = (
     "web.api.operations.transport",
     "web.api.operations.transport_changes",
     "web.api.operations.applications",
+    "web.api.operations.operators",
+    "web.api.operations.disruptions",
 )
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict)
 

@@ -24,8 +24,11 @@ CSRF_HEADER = "X-CSRF-Token"
 API_PREFIX = "/api/"
 STATIC_PREFIX = "/static/"
 # Routes owned by the platform side: reachable without a session, and never CSRF-checked
-# (the webhook proves itself with Telegram's secret header; /metrics holds no personal data).
-INFRASTRUCTURE_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/telegram/webhook"})
+# (the webhook proves itself with Telegram's secret header, Notify's callbacks with their bearer token;
+# /metrics holds no personal data).
+INFRASTRUCTURE_PATHS = frozenset({
+    "/healthz", "/readyz", "/metrics", "/telegram/webhook", "/notify/callbacks/status", "/notify/callbacks/inbound",
+})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 CONTENT_SECURITY_POLICY = (
@@ -119,6 +122,7 @@ async def _authenticate(request: web.Request) -> Principal | None:
         display_name=live.user.display_name,
         credential=Credential.SESSION,
         live_session=live,
+        operator_id=live.user.operator_id,
     )
 
 
@@ -143,6 +147,7 @@ async def _authenticate_token(request: web.Request, authorization: str) -> Princ
         role=StaffRole(token.role),
         display_name=token.name,
         credential=Credential.TOKEN,
+        operator_id=token.operator_id,
     )
 
 

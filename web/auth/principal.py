@@ -30,6 +30,8 @@ class Principal:
     display_name: str
     credential: Credential
     live_session: LiveSession | None = None
+    # The transport operator an operator account or token belongs to (None for council and PACT staff).
+    operator_id: int | None = None
 
     @property
     def permissions(self) -> frozenset[Permission]:

@@ -27,6 +27,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Applications", "/applications", Permission.RECORD_TRANSPORT_CHANGES),
     NavItem("Broadcasts", "/broadcasts", Permission.COMPOSE_BROADCASTS),
     NavItem("Surveys", "/surveys", Permission.MANAGE_SURVEYS),
+    NavItem("Report disruption", "/operator", Permission.REPORT_DISRUPTIONS),
+    NavItem("Operator reports", "/disruptions", Permission.REVIEW_DISRUPTIONS),
     NavItem("Problem reports", "/casework/problems", Permission.VIEW_CASEWORK),
     NavItem("Complaints", "/casework/complaints", Permission.VIEW_CASEWORK),
     NavItem("SitRep", "/reports/sitrep", Permission.VIEW_DASHBOARD),
@@ -35,6 +37,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Audit log", "/audit", Permission.VIEW_AUDIT_LOG),
     NavItem("Accounts", "/accounts", Permission.MANAGE_ACCOUNTS),
     NavItem("API tokens", "/tokens", Permission.MANAGE_ACCOUNTS),
+    NavItem("Operators' accounts", "/operators", Permission.MANAGE_OPERATOR_ACCOUNTS),
 ]
 
 

@@ -18,6 +18,9 @@ from web.staff.pages import transport as transport_pages
 from web.staff.pages.parental_views import add_parental_views_routes
 from web.staff.pages import surveys as survey_pages
 from web.staff.pages import complaints as complaint_pages
+from web.staff.pages.operators import accounts as operator_accounts
+from web.staff.pages.operators import report as operator_pages
+from web.staff.pages.operators import review as disruption_pages
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -88,5 +91,23 @@ def add_staff_routes(app: web.Application) -> None:
     router.add_post("/codes/child", code_pages.issue_child_code_submit)
     router.add_post("/codes/download", code_pages.issue_batch_download)
     router.add_get("/applications", code_pages.overdue_applications_page)
+    add_operator_routes(app)
     router.add_get("/accessibility", accessibility.accessibility_statement)
     router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
+
+
+def add_operator_routes(app: web.Application) -> None:
+    """The operator's phone pages, officers' review of their reports, and operator accounts."""
+    router = app.router
+    router.add_get("/operator", operator_pages.operator_page)
+    router.add_post("/operator/disruptions", operator_pages.report_submit)
+    router.add_post("/operator/disruptions/{disruption_id}/correct", operator_pages.correct_submit)
+    router.add_post("/operator/disruptions/{disruption_id}/withdraw", operator_pages.withdraw_submit)
+    router.add_post("/operator/disruptions/{disruption_id}/resolve", operator_pages.resolve_submit)
+    router.add_get("/disruptions", disruption_pages.disruptions_page)
+    router.add_get("/disruptions/{disruption_id}", disruption_pages.disruption_page)
+    router.add_post("/disruptions/{disruption_id}/confirm", disruption_pages.confirm_submit)
+    router.add_post("/disruptions/{disruption_id}/reject", disruption_pages.reject_submit)
+    router.add_get("/operators", operator_accounts.operator_accounts_page)
+    router.add_post("/operators/{operator_id}/accounts", operator_accounts.new_operator_account_submit)
+    router.add_post("/operators/{operator_id}/tokens", operator_accounts.new_operator_token_submit)

@@ -20,6 +20,7 @@ from web.auth.principal import client_ip_of, origin_of, principal_of, require_pr
 from web.keys import DATABASE
 from web.staff.rendering import render_page
 
+OPERATOR_HOME = "/operator"
 REFUSED_MESSAGE = "Enter a correct email address and password"
 THROTTLED_MESSAGE = (
     "You have tried to sign in too many times. Wait {minutes} minutes, then try again."
@@ -82,6 +83,8 @@ async def sign_in_submit(request: web.Request) -> web.StreamResponse:
         )
     if result.outcome is SignInOutcome.REFUSED or result.session_id is None:
         return _form(request, next_path=next_path, email=email, errors=[("email", REFUSED_MESSAGE)])
+    if result.user is not None and result.user.operator_id is not None and next_path == "/dashboard":
+        next_path = OPERATOR_HOME  # operators have no dashboard: their front door is the report page
     response = web.Response(status=303, headers={"Location": next_path})
     set_session_cookie(response, session_id=result.session_id, secure=cookie_is_secure(request))
     response.del_cookie(SIGN_IN_CSRF_COOKIE, path="/sign-in")
@@ -107,8 +110,10 @@ async def sign_out_submit(request: web.Request) -> web.StreamResponse:
 
 @signed_in
 async def home(request: web.Request) -> web.StreamResponse:
-    """The service's front door is the dashboard."""
-    return web.Response(status=303, headers={"Location": "/dashboard"})
+    """The service's front door: the dashboard, or an operator's report page."""
+    principal = require_principal(request)
+    location = OPERATOR_HOME if principal.operator_id is not None else "/dashboard"
+    return web.Response(status=303, headers={"Location": location})
 
 
 def _form(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from messaging.channels.telegram_updates import screen_update
+from web.json_bodies import BodyRefused, read_json_body
 from web.keys import LIFECYCLE, METRICS, SETTINGS
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ BOT_APPLICATION = web.AppKey("bot_application", Application)
 
 
 async def receive_update(request: web.Request) -> web.Response:
-    """Check the secret in constant time, parse the Update, queue it for the bot."""
+    """Check the secret in constant time, read and screen the Update, queue it for the bot."""
     metrics = request.app[METRICS]
     expected = request.app[SETTINGS].webhook_secret
     given = request.headers.get(SECRET_HEADER, "")
@@ -28,29 +29,21 @@ async def receive_update(request: web.Request) -> web.Response:
     ):
         metrics.webhook_rejected.labels(reason="secret").inc()
         return web.json_response({"error": "unauthorised"}, status=401)
-    if request.content_length is not None and request.content_length > MAX_UPDATE_BYTES:
-        metrics.webhook_rejected.labels(reason="too_large").inc()
-        return web.json_response({"error": "update too large"}, status=413)
-    update = await _parse_update(request)
-    if update is None:
+    try:
+        payload = await read_json_body(request, max_bytes=MAX_UPDATE_BYTES)
+    except BodyRefused as refused:
+        metrics.webhook_rejected.labels(reason=refused.reason).inc()
+        return web.json_response({"error": refused.message}, status=refused.status)
+    if not isinstance(payload, dict) or type(payload.get("update_id")) is not int:
         metrics.webhook_rejected.labels(reason="malformed").inc()
         return web.json_response({"error": "body is not a Telegram Update"}, status=400)
+    # An update we cannot read still answers 200 (Telegram would only retry it) and is recorded as a stub.
+    screened = screen_update(payload)
+    if screened.problem is not None:
+        metrics.webhook_rejected.labels(reason="unreadable").inc()
+    update = Update.de_json(screened.payload, request.app[BOT_APPLICATION].bot)
     if not await request.app[LIFECYCLE].accept_update(update):
         # Telegram retries a non-2xx delivery, so an update refused while we drain is not lost.
         return web.json_response({"error": "shutting down"}, status=503)
     metrics.updates_received.labels(source="webhook").inc()
     return web.json_response({"ok": True})
-
-
-async def _parse_update(request: web.Request) -> Update | None:
-    try:
-        payload = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
-        return None
-    try:
-        return Update.de_json(payload, request.app[BOT_APPLICATION].bot)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        logger.warning("webhook body looked like an update but did not parse", exc_info=True)
-        return None

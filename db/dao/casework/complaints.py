@@ -119,17 +119,44 @@ async def fetch_all_attachment_names(session: AsyncSession) -> list[str]:
     return [str(name) for name in result.all()]
 
 
+async def fetch_complaints_to_erase(session: AsyncSession, *, carer_id: int) -> list[tuple[Complaint, str | None]]:
+    """Erasure: the carer's complaints with the name of the child each was about (for redaction)."""
+    result = await session.exec(
+        select(Complaint, Child.display_name)
+        .outerjoin(Child, col(Child.id) == Complaint.child_id)
+        .where(Complaint.carer_id == carer_id)
+        .order_by(col(Complaint.id))
+    )
+    return [(complaint, child_name) for complaint, child_name in result.all()]
+
+
+async def fetch_staff_notes(session: AsyncSession, *, complaint_ids: list[int]) -> list[ComplaintEvent]:
+    """Erasure: the timeline steps officers wrote words on (answers, extension reasons, closing notes)."""
+    if not complaint_ids:
+        return []
+    result = await session.exec(
+        select(ComplaintEvent).where(
+            col(ComplaintEvent.complaint_id).in_(complaint_ids),
+            ComplaintEvent.actor == EventActor.STAFF,
+            col(ComplaintEvent.note).is_not(None),
+        )
+    )
+    return list(result.all())
+
+
 async def deidentify_complaints_for_carer(session: AsyncSession, *, carer_id: int) -> int:
-    """Erasure: keep category, route, stages, dates, outcomes and the timeline's steps; drop identity and words."""
+    """Erasure: keep categories, stages, dates, outcomes and officers' (already redacted) words; drop the family's."""
     ids = list(
         (await session.exec(select(Complaint.id).where(Complaint.carer_id == carer_id))).all()
     )
     if not ids:
         return 0
     await session.exec(delete(ComplaintAttachment).where(col(ComplaintAttachment.complaint_id).in_(ids)))
-    # Notes are the carer's own words or an officer's words to the carer: both go; kinds and dates stay.
+    # Words of anyone but an officer (the family's reasons, system notes) go; kinds and dates stay.
     await session.exec(
-        update(ComplaintEvent).where(col(ComplaintEvent.complaint_id).in_(ids)).values(note=None)
+        update(ComplaintEvent)
+        .where(col(ComplaintEvent.complaint_id).in_(ids), ComplaintEvent.actor != EventActor.STAFF)
+        .values(note=None)
     )
     await session.exec(
         update(ComplaintEvent)
@@ -139,15 +166,7 @@ async def deidentify_complaints_for_carer(session: AsyncSession, *, carer_id: in
     await session.exec(
         update(Complaint)
         .where(col(Complaint.id).in_(ids))
-        .values(
-            carer_id=None,
-            child_id=None,
-            description=None,
-            escalation_reason=None,
-            stage1_extension_reason=None,
-            stage1_response=None,
-            stage2_response=None,
-        )
+        .values(carer_id=None, child_id=None, description=None, escalation_reason=None)
     )
     return len(ids)
 

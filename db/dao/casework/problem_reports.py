@@ -8,7 +8,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.models.casework import ProblemReport
+from db.models.casework import DriverChange, ProblemReport
 from db.models.transport import Child, Route
 
 
@@ -73,7 +73,11 @@ async def fetch_child_with_route(session: AsyncSession, *, child_id: int) -> tup
 
 
 async def deidentify_problem_reports_for_carer(session: AsyncSession, *, carer_id: int) -> int:
-    """Erasure: keep category, route, dates and themes; drop who reported, the child and their words."""
+    """Erasure: keep category, route, dates and themes; drop who reported, the child, the words, the driver-change tie."""
+    reports = select(ProblemReport.id).where(col(ProblemReport.carer_id) == carer_id)
+    await session.exec(
+        update(DriverChange).where(col(DriverChange.problem_report_id).in_(reports)).values(problem_report_id=None)  # type: ignore[call-overload]
+    )
     result = await session.exec(
         update(ProblemReport)
         .where(col(ProblemReport.carer_id) == carer_id)

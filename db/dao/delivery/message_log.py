@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.portable import insert_ignoring_conflicts
 from db.models import MessageDirection, MessageRecord
+from db.types import storable_text
 
 
 async def save_inbound_message(
@@ -18,8 +19,10 @@ async def save_inbound_message(
     kind: str,
     text: str | None,
     telegram_message_id: int | None,
+    has_replaced_characters: bool = False,
 ) -> bool:
     """Record an incoming update; False when this update id was already recorded (a redelivery)."""
+    text, was_replaced = _storable(text)
     inserted = await insert_ignoring_conflicts(
         session,
         MessageRecord,
@@ -30,6 +33,7 @@ async def save_inbound_message(
             "kind": kind,
             "text": text,
             "telegram_message_id": telegram_message_id,
+            "has_replaced_characters": has_replaced_characters or was_replaced,
         },
         conflict_columns=["update_id"],
     )
@@ -45,12 +49,14 @@ async def save_outbound_message(
     telegram_message_id: int | None,
 ) -> MessageRecord:
     """Record a message the bot sent."""
+    text, was_replaced = _storable(text)
     record = MessageRecord(
         direction=MessageDirection.OUTBOUND,
         chat_id=chat_id,
         kind=kind,
         text=text,
         telegram_message_id=telegram_message_id,
+        has_replaced_characters=was_replaced,
     )
     session.add(record)
     await session.flush()
@@ -89,3 +95,7 @@ async def save_deidentified_outbound_message(session: AsyncSession, *, kind: str
     session.add(record)
     await session.flush()
     return record
+
+
+def _storable(text: str | None) -> tuple[str | None, bool]:
+    return (None, False) if text is None else storable_text(text)

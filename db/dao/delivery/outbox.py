@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, text, update
+from sqlalchemy import delete, func, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.models import MessageRecord, OutboxMessage, OutboxState
+from db.models import ChatDeliveryState, MessageRecord, OutboxMessage, OutboxState
 
 # Both SQLite (32,766) and asyncpg (32,767) cap bound parameters per statement.
 _LOOKUP_CHUNK = 1000
@@ -128,11 +128,22 @@ async def fetch_known_message_ids(session: AsyncSession, *, chat_id: int, exclud
     return {int(value) for (value,) in [*logged.all(), *sent.all()]}
 
 
-async def erase_carer_delivery_records(session: AsyncSession, *, carer_id: int) -> int:
-    """Erasure: keep each row's purpose, states and times, drop the chat id, the words and the buttons."""
+async def erase_carer_delivery_records(session: AsyncSession, *, carer_id: int, chat_id: int | None = None) -> int:
+    """Erasure: keep purpose, states and times of the carer's (or their chat's) rows; drop chat, words and buttons."""
+    whose = OutboxMessage.carer_id == carer_id
+    if chat_id is not None:
+        whose = or_(whose, col(OutboxMessage.chat_id) == chat_id)  # type: ignore[assignment]
     result = await session.exec(
         update(OutboxMessage)
-        .where(OutboxMessage.carer_id == carer_id)
-        .values(chat_id=None, text=None, reply_markup=None, last_error=None, lease_owner=None)
+        .where(whose)
+        .values(
+            chat_id=None, text=None, reply_markup=None, last_error=None, lease_owner=None,
+            telegram_message_id=None, probe_from_message_id=None,
+        )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def delete_chat_delivery_state(session: AsyncSession, *, chat_id: int) -> None:
+    """Erasure: forget the chat's pacing row (it holds nothing but the chat id and a time)."""
+    await session.exec(delete(ChatDeliveryState).where(col(ChatDeliveryState.chat_id) == chat_id))  # type: ignore[call-overload]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -44,10 +44,10 @@ def _date_clauses(column: Any, where: ExportFilter) -> list[Any]:
     return clauses
 
 
-def _place_clauses(*, school: Any, route_code: Any, district: Any, where: ExportFilter) -> list[Any]:
+def _place_clauses(*, school_code: Any, route_code: Any, district: Any, where: ExportFilter) -> list[Any]:
     clauses = []
     if where.school_code is not None:
-        clauses.append(school.code == where.school_code)
+        clauses.append(school_code == where.school_code)
     if where.route_code is not None:
         clauses.append(route_code == where.route_code)
     if where.district is not None:
@@ -77,14 +77,22 @@ def _carer_columns() -> list[Any]:
 async def fetch_feedback_export_page(
     session: AsyncSession, *, where: ExportFilter, after_id: int, limit: int
 ) -> list[RowMapping]:
-    """Feedback items with their carer, child, school and route."""
+    """Feedback items with their carer, child, and the school, route and district when it was given.
+
+    The place recorded with the feedback wins; older rows without one fall back to the child's place now.
+    """
     route = aliased(Route)
+    school_code = func.coalesce(FeedbackItem.school_code, School.code)
+    route_code = func.coalesce(FeedbackItem.route_code, route.code)
+    district = func.coalesce(FeedbackItem.district, Child.district)
     statement = (
         select(
             FeedbackItem.id, FeedbackItem.created_at, FeedbackItem.source, FeedbackItem.survey_key,
             FeedbackItem.topic, FeedbackItem.rating, FeedbackItem.themes, FeedbackItem.sentiment,
             FeedbackItem.consent_to_quote, FeedbackItem.quote_status, FeedbackItem.text,
-            route.code.label("route"), *_child_columns(Child, School), *_carer_columns(),
+            route_code.label("route"), school_code.label("school"), district.label("district"),
+            Child.council_reference.label("child_reference"), Child.display_name.label("child_name"),
+            *_carer_columns(),
         )
         .select_from(FeedbackItem)
         .outerjoin(Carer, Carer.id == FeedbackItem.carer_id)
@@ -93,7 +101,7 @@ async def fetch_feedback_export_page(
         .outerjoin(route, route.id == Child.route_id)
         .where(
             *_date_clauses(FeedbackItem.created_at, where),
-            *_place_clauses(school=School, route_code=route.code, district=Child.district, where=where),
+            *_place_clauses(school_code=school_code, route_code=route_code, district=district, where=where),
         )
     )
     return await _page(session, statement, FeedbackItem.id, after_id=after_id, limit=limit)
@@ -118,7 +126,7 @@ async def fetch_complaints_export_page(
         .outerjoin(School, School.id == Child.school_id)
         .where(
             *_date_clauses(Complaint.stage1_received_at, where),
-            *_place_clauses(school=School, route_code=Complaint.route_code, district=Child.district, where=where),
+            *_place_clauses(school_code=School.code, route_code=Complaint.route_code, district=Child.district, where=where),
         )
     )
     return await _page(session, statement, Complaint.id, after_id=after_id, limit=limit)
@@ -141,7 +149,7 @@ async def fetch_problems_export_page(
         .outerjoin(School, School.id == Child.school_id)
         .where(
             *_date_clauses(ProblemReport.reported_at, where),
-            *_place_clauses(school=School, route_code=ProblemReport.route_code, district=Child.district, where=where),
+            *_place_clauses(school_code=School.code, route_code=ProblemReport.route_code, district=Child.district, where=where),
         )
     )
     return await _page(session, statement, ProblemReport.id, after_id=after_id, limit=limit)
@@ -166,7 +174,7 @@ async def fetch_change_notices_export_page(
         .outerjoin(School, School.id == Route.school_id)
         .where(
             *_date_clauses(ChangeNotice.queued_at, where),
-            *_place_clauses(school=School, route_code=Route.code, district=Route.district, where=where),
+            *_place_clauses(school_code=School.code, route_code=Route.code, district=Route.district, where=where),
         )
     )
     return await _page(session, statement, ChangeNotice.id, after_id=after_id, limit=limit)
@@ -176,7 +184,7 @@ async def fetch_deliveries_export_page(
     session: AsyncSession, *, where: ExportFilter, after_id: int, limit: int
 ) -> list[RowMapping]:
     """Outbox messages (queued in the range); a place filter keeps carers linked to a child there."""
-    place = _place_clauses(school=School, route_code=Route.code, district=Child.district, where=where)
+    place = _place_clauses(school_code=School.code, route_code=Route.code, district=Child.district, where=where)
     clauses = [*_date_clauses(OutboxMessage.queued_at, where)]
     if place:
         clauses.append(

@@ -140,9 +140,10 @@ async def fetch_change_lead_times(session: AsyncSession, *, period: Period) -> l
 
 
 async def fetch_feedback_rows(session: AsyncSession, *, period: Period) -> list[FeedbackRow]:
-    """Feedback given in the period, with the child's district where known."""
+    """Feedback given in the period, with the district recorded when it was given (else the child's now) where known."""
+    district = func.coalesce(FeedbackItem.district, Child.district)
     result = await session.exec(
-        select(FeedbackItem.created_at, FeedbackItem.carer_id, Child.district, FeedbackItem.rating, FeedbackItem.themes)
+        select(FeedbackItem.created_at, FeedbackItem.carer_id, district, FeedbackItem.rating, FeedbackItem.themes)
         .outerjoin(Child, col(Child.id) == FeedbackItem.child_id)
         .where(col(FeedbackItem.created_at) >= period.starts_at, col(FeedbackItem.created_at) < period.ends_at)
     )

@@ -31,10 +31,18 @@ async def fetch_users(session: AsyncSession) -> list[StaffUser]:
 
 
 async def save_user(
-    session: AsyncSession, *, email: str, display_name: str, role: StaffRole, password_hash: str
+    session: AsyncSession,
+    *,
+    email: str,
+    display_name: str,
+    role: StaffRole,
+    password_hash: str,
+    operator_id: int | None = None,
 ) -> StaffUser:
     """Add an account."""
-    user = StaffUser(email=email, display_name=display_name, role=role, password_hash=password_hash)
+    user = StaffUser(
+        email=email, display_name=display_name, role=role, password_hash=password_hash, operator_id=operator_id
+    )
     session.add(user)
     await session.flush()
     return user
@@ -182,11 +190,13 @@ async def save_api_token(
     prefix: str,
     created_by_user_id: int | None,
     now: datetime,
+    operator_id: int | None = None,
 ) -> ApiToken:
     """Add an API token (its hash only)."""
     token = ApiToken(
         name=name,
         role=role,
+        operator_id=operator_id,
         token_hash=token_hash,
         prefix=prefix,
         created_by_user_id=created_by_user_id,

@@ -131,6 +131,8 @@ class UpdateDispatcher:
         """Stop polling waits and webhook delivery, and close the HTTP client."""
         self.stopping = True
         self.state.feed.bump()
+        for chat_feed in list(self.state.chat_feeds.values()):  # end the phone page's long polls too
+            chat_feed.bump()
         if self._webhook_task is not None:
             self._webhook_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -90,18 +90,19 @@ async def test_changes_record_tells_the_officer_who_was_reached(database_url: st
     await _seed(database_url)
     await _link_a_carer(database_url, council_reference="KCC-100001")
     recorded = await _cli(
-        database_url, "changes", "record", "--route", "MA-101", "--kind", "new_pickup_time", "--effective", "2030-01-07",
-        "--from", "7:35am", "--to", "7:50am", "--reason", "New timetable", "--officer", "J Smith", "--reference", "REF-1",
+        database_url, "changes", "record", "--route-code", "MA-101", "--kind", "new_pickup_time", "--effective-from", "2030-01-07",
+        "--old-value", "7:35am", "--new-value", "7:50am", "--reason", "New timetable", "--officer", "J Smith", "--reference", "REF-1",
         cwd=tmp_path,
     )
     assert recorded.returncode == 0, recorded.stderr  # type: ignore[attr-defined]
     assert "3 child(ren) affected, 1 carer(s) linked, 2 child(ren) with no carer on Carerline" in recorded.stdout  # type: ignore[attr-defined]
     assert "Notices queued: 1" in recorded.stdout  # type: ignore[attr-defined]
+    # The old option names still work (unlisted): --route is --route-code, --effective is --effective-from.
     again = await _cli(database_url, "changes", "record", "--route", "MA-101", "--kind", "new_pickup_time",
                        "--effective", "2030-01-07", "--reference", "REF-1", cwd=tmp_path)
     assert "already recorded" in again.stdout  # type: ignore[attr-defined]
     unknown = await _cli(database_url, "changes", "record", "--route", "NOPE", "--kind", "new_driver", "--effective", "2030-01-07", cwd=tmp_path)
-    assert unknown.returncode == 1 and "route: no route NOPE" in unknown.stderr  # type: ignore[attr-defined]
+    assert unknown.returncode == 1 and "route_code: no route NOPE" in unknown.stderr  # type: ignore[attr-defined]
 
 
 async def test_changes_import_is_all_or_nothing(database_url: str, tmp_path: Path) -> None:
@@ -118,7 +119,7 @@ async def test_changes_import_is_all_or_nothing(database_url: str, tmp_path: Pat
     assert refused.returncode == 1 and "line 4: is_urgent" in refused.stderr  # type: ignore[attr-defined]
     changes.write_text(good + "C-3,vehicle_change,NOPE,,,2030-01-09,,no,\n")
     refused = await _cli(database_url, "changes", "import", str(changes), cwd=tmp_path)
-    assert refused.returncode == 1 and "line 4: route: no route NOPE" in refused.stderr  # type: ignore[attr-defined]
+    assert refused.returncode == 1 and "line 4: route_code: no route NOPE" in refused.stderr  # type: ignore[attr-defined]
     assert await _rows(database_url, TransportChange) == []  # the good rows were rolled back too
     changes.write_text(good)
     imported = await _cli(database_url, "changes", "import", str(changes), cwd=tmp_path)
@@ -152,13 +153,17 @@ async def test_call_list_csv_lists_families_to_telephone(database_url: str, tmp_
 async def test_applications_record_stage_and_overdue(database_url: str, tmp_path: Path) -> None:
     await _seed(database_url)
     await _link_a_carer(database_url, council_reference="KCC-100005")
-    recorded = await _cli(database_url, "applications", "record", "HTST-9", "KCC-100005", "--received", "2020-01-06", cwd=tmp_path)
+    recorded = await _cli(database_url, "applications", "record", "HTST-9", "KCC-100005", "--received-on", "2020-01-06", cwd=tmp_path)
     assert recorded.returncode == 0 and "1 carer message(s) queued" in recorded.stdout, recorded.stderr  # type: ignore[attr-defined]
-    staged = await _cli(database_url, "applications", "stage", "HTST-9", "eligibility_decided", "--note", "Letter sent", cwd=tmp_path)
+    staged = await _cli(database_url, "applications", "stage", "HTST-9", "eligibility_decided", "--note-for-family", "Letter sent", cwd=tmp_path)
     assert "now eligibility_decided; 1 carer message(s) queued" in staged.stdout  # type: ignore[attr-defined]
+    old_name = await _cli(database_url, "applications", "stage", "HTST-9", "under_review", "--note", "Looking again", cwd=tmp_path)
+    assert "now under_review; 1 carer message(s) queued" in old_name.stdout, old_name.stderr  # type: ignore[attr-defined]
+    listed = await _cli(database_url, "applications", "stage", "--help", cwd=tmp_path)
+    assert "--note-for-family" in listed.stdout and "--note " not in listed.stdout  # type: ignore[attr-defined]
     overdue = await _cli(database_url, "applications", "overdue", cwd=tmp_path)
     rows = list(csv.DictReader(overdue.stdout.splitlines()))  # type: ignore[attr-defined]
-    assert [(row["reference"], row["stage"], row["promised_by"]) for row in rows] == [("HTST-9", "eligibility_decided", "2020-02-03")]
+    assert [(row["reference"], row["stage"], row["promised_by"]) for row in rows] == [("HTST-9", "under_review", "2020-02-03")]
 
 
 def test_deliver_refuses_a_wrong_setting_in_one_line(tmp_path: Path) -> None:

@@ -46,11 +46,11 @@ async def test_every_stage_is_told_to_each_linked_carer_and_kept_in_the_history(
     assert len(rows) == 4 and {row.carer_id for row in rows} == {mum.id, tata.id}
     assert all(row.update_kind == "application_status" and "ack:{outbox_id}" in (row.reply_markup or "") for row in rows)
     english = [row.text or "" for row in rows if row.carer_id == mum.id]
-    assert "We have received the transport application for Sam (reference HTST-1)" in english[0]
-    assert "The transport team is now arranging it" in english[1]
-    assert "Note from the council: We will call you about the pick-up point." in english[1]
+    assert "We have your transport application for Sam. Your reference is HTST-1." in english[0]
+    assert "We are now setting it up" in english[1]
+    assert "A note from the transport team: We will call you about the pick-up point." in english[1]
     polish = [row.text or "" for row in rows if row.carer_id == tata.id]
-    assert "Otrzymaliśmy wniosek o przewóz dla: Sam" in polish[0]
+    assert "Mamy Twój wniosek o dowóz dla: Sam" in polish[0]
     [sam] = history
     assert [stage for _, stage in sam.steps] == ["received", "transport_being_arranged"]
 

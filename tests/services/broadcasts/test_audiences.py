@@ -72,7 +72,7 @@ async def test_a_carer_with_two_children_is_counted_once(database: Database) -> 
 
 @pytest.mark.parametrize(
     ("kind", "value", "field"),
-    [("nobody", None, "audience_kind"), ("school", "abc", "audience_school"), ("phase", "nursery", "audience_phase"), ("route", " ", "audience_route")],
+    [("nobody", None, "audience_kind"), ("school", "abc", "audience_value"), ("phase", "nursery", "audience_value"), ("route", " ", "audience_value")],
 )
 def test_bad_audience_specs_name_the_field(kind: str, value: object, field: str) -> None:
     with pytest.raises(AudienceError) as caught:

@@ -33,12 +33,12 @@ async def test_each_linked_carer_gets_one_notice_about_their_children(database: 
     assert {child.child_id for child in frozen} == {sam.id, ola.id}
     by_carer = {row.carer_id: row for row in rows}
     assert "<b>New pick-up time for Ola and Sam</b>" in (by_carer[mum.id].text or "")
-    assert "Before: 7:40am" in (by_carer[mum.id].text or "") and "Now: <b>7:55am</b>" in (by_carer[mum.id].text or "")
-    assert "From: <b>Tuesday 1 December</b>" in (by_carer[mum.id].text or "")
+    assert "Old: 7:40am" in (by_carer[mum.id].text or "") and "New: <b>7:55am</b>" in (by_carer[mum.id].text or "")
+    assert "This starts on <b>Tuesday 1 December</b>." in (by_carer[mum.id].text or "")
     assert "Why: Road works on the A20" in (by_carer[mum.id].text or "") and "03000 41 00 00" in (by_carer[mum.id].text or "")
     assert "<b>Nowa godzina odbioru: Ola</b>" in (by_carer[tata.id].text or "")
-    assert "Od: <b>wtorek 1 grudnia</b>" in (by_carer[tata.id].text or "")
-    assert "Widziałem/am" in (by_carer[tata.id].reply_markup or "")
+    assert "Pierwszy dzień: <b>wtorek 1 grudnia</b>" in (by_carer[tata.id].text or "")
+    assert "Przeczytane" in (by_carer[tata.id].reply_markup or "")
     assert {notice.carer_id: notice.outbox_message_id for notice in notices} == {mum.id: by_carer[mum.id].id, tata.id: by_carer[tata.id].id}
     assert all(row.idempotency_key == f"change:{recorded.change.id}:carer:{row.carer_id}" for row in rows)
 
@@ -103,9 +103,9 @@ async def test_children_with_no_carer_on_carerline_are_counted(database: Databas
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"route_code": "NOPE"}, "route"),
-        ({"route_code": None}, "route"),
-        ({"stop_sequence": 9}, "stop"),
+        ({"route_code": "NOPE"}, "route_code"),
+        ({"route_code": None}, "route_code"),
+        ({"stop_sequence": 9}, "stop_sequence"),
         ({"kind": ChangeKind.ROUTE_SUSPENDED}, "effective_until"),
         ({"effective_until": date(2020, 1, 1)}, "effective_until"),
         ({"recorded_by": " "}, "recorded_by"),
@@ -128,5 +128,5 @@ async def test_a_suspension_names_its_first_and_last_day(database: Database) -> 
             effective_until=date(2026, 12, 9), old_value=None, new_value=None, reason="The school is closed for works.",
         )
         [row] = await fetch_outbox_for_source(session, source_type="transport_change", source_id=recorded.change.id)
-    assert "From <b>Monday 7 December</b> to <b>Wednesday 9 December</b>" in (row.text or "")
+    assert "This starts on <b>Monday 7 December</b>. The last day is <b>Wednesday 9 December</b>." in (row.text or "")
     assert recorded.change.effective_at == datetime(2026, 12, 7, 6, 0, tzinfo=UTC)

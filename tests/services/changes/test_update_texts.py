@@ -21,8 +21,9 @@ def test_every_change_kind_renders_valid_telegram_html(language: str, kind: Chan
         effective_until=date(2027, 1, 8) if kind == ChangeKind.ROUTE_SUSPENDED else None, reason="Because <b>",
     )
     for is_reminder in (False, True):
-        rendered = render_message("transport_change.html.j2", language=language, change=change, children="Sam & Ola",
-                                  routes="MA-101", phone="03000 41 00 00", is_reminder=is_reminder)
+        kind_of_message = "change_reminder" if is_reminder else "transport_change"
+        rendered = render_message(kind_of_message, language=language, change=change, children="Sam & Ola",
+                                  routes="MA-101", phone="03000 41 00 00", hours="9-5", is_reminder=is_reminder)
         parsed = parse_html(rendered, strict_ampersands=True)
         assert "Sam & Ola" in parsed.text and "<old & value>" in parsed.text
 
@@ -30,7 +31,7 @@ def test_every_change_kind_renders_valid_telegram_html(language: str, kind: Chan
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 @pytest.mark.parametrize("stage", list(ApplicationStage))
 def test_every_application_stage_has_its_texts(language: str, stage: ApplicationStage) -> None:
-    rendered = render_message("application_status.html.j2", language=language, stage=stage.value, child="Sam",
+    rendered = render_message("application_status", language=language, stage=stage.value, child="Sam",
                               reference="HTST-1", note="Call us <soon>", phone="1", hours="9-5")
     assert "Sam" in parse_html(rendered, strict_ampersands=True).text
     assert text(f"updates.my_application.stage.{stage.value}", language=language)

@@ -98,7 +98,7 @@ async def test_full_lifecycle_acknowledged_extended_answered_late_escalated_and_
             reason="Nothing has changed: it happened again.", now=at(date(2026, 3, 30)),
         )
     texts = await outbox_texts(database, source_type="complaint", source_id=receipt.complaint_id)
-    assert "stage 2" in texts[-1] and "Monday 6 April" not in texts[-1]
+    assert "second look" in texts[-1] and "Monday 6 April" not in texts[-1]
     # Acknowledge by: 5 working days after Mon 30 March, skipping Good Friday 3 and Easter Monday 6 April.
     assert "Wednesday 8 April 2026" in texts[-1]
 
@@ -109,7 +109,7 @@ async def test_full_lifecycle_acknowledged_extended_answered_late_escalated_and_
         await acknowledge_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_BEN, now=at(date(2026, 3, 31)))
     texts = await outbox_texts(database, source_type="complaint", source_id=receipt.complaint_id)
     # 20 working days after Tue 31 March, skipping Good Friday and Easter Monday.
-    assert "different officer" in texts[-1] and "Thursday 30 April 2026" in texts[-1]
+    assert "new officer" in texts[-1] and "Thursday 30 April 2026" in texts[-1]
 
     async with database.transaction() as session:
         with pytest.raises(SameOfficerError):
@@ -209,7 +209,7 @@ async def test_eligibility_and_suitability_disputes_go_to_the_statutory_route(da
         assert (await session.exec(select(Complaint))).all() == []
     texts = await outbox_texts(database, source_type="statutory_route", source_id=carer.id)  # type: ignore[arg-type]
     assert len(texts) == 1
-    assert "review" in texts[0] and "appeal panel" in texts[0] and "40 working days" in texts[0]
+    assert "look at the decision again" in texts[0] and "independent panel" in texts[0] and "Step 2" in texts[0]
     assert "Tuesday 23 June 2026" in texts[0] and PHONE in texts[0]
 
 
@@ -221,11 +221,11 @@ async def test_polish_carer_reads_every_step_in_polish(database: Database) -> No
             outcome=ComplaintOutcome.NOT_UPHELD, now=at(date(2026, 3, 10)),
         )
     texts = await outbox_texts(database, source_type="complaint", source_id=receipt.complaint_id)
-    assert "Otrzymaliśmy Twoją skargę" in texts[0] and "czwartek 19 marca 2026" in texts[0]
+    assert "Mamy Twoją skargę" in texts[0] and "czwartek 19 marca 2026" in texts[0]
     assert "nie przyznajemy Ci racji" in texts[1] and "Przepraszamy &lt;bardzo&gt;." in texts[1]
     async with database.transaction() as session:
         mine = await show_my_complaints(session, carer_id=carer_id, language="pl", today=date(2026, 3, 11))
-    assert "Twoje skargi" in mine.text and receipt.reference in mine.text and "etap 2" in mine.text
+    assert "Twoje skargi" in mine.text and receipt.reference in mine.text and "ponownie ją rozpatrzyć" in mine.text
     assert mine.can_escalate == ((receipt.complaint_id, receipt.reference),)
 
 

@@ -203,8 +203,11 @@ async def test_erasure_keeps_de_identified_casework_for_statistics(database: Dat
     assert stored_report is not None and stored_complaint is not None
     assert (stored_report.carer_id, stored_report.child_id, stored_report.details) == (None, None, None)
     assert stored_report.category == "running_late" and stored_report.route_code == report.route_code
-    assert (stored_complaint.carer_id, stored_complaint.description, stored_complaint.stage1_response) == (None, None, None)
+    assert (stored_complaint.carer_id, stored_complaint.description) == (None, None)
+    # The officer's answer is the council's record: kept, redacted of the family's identity, not blanked.
+    assert stored_complaint.stage1_response == "Dear [name], we are sorry."
     assert stored_complaint.stage1_outcome == "upheld" and stored_complaint.reference == complaint.reference
     assert (feedback.carer_id, feedback.text, feedback.quote_status) == (None, None, None)
     assert (feedback.rating, feedback.themes) == (2, ["driver_or_assistant_conduct"]) and feedback.sentiment is not None
-    assert all(event.note is None for event in events) and {event.kind for event in events} >= {"received", "responded"}
+    assert {event.kind: event.note for event in events if event.note is not None} == {"responded": "Dear [name], we are sorry."}
+    assert {event.kind for event in events} >= {"received", "responded"}

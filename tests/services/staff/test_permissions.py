@@ -9,7 +9,7 @@ from db.models.staff import StaffRole
 from services.staff.permissions import PERMISSION_DESCRIPTIONS, ROLE_PERMISSIONS, Permission
 
 README = Path(__file__).resolve().parents[3] / "README.md"
-COLUMNS = (StaffRole.PACT_COORDINATOR, StaffRole.OFFICER, StaffRole.ADMIN)
+COLUMNS = (StaffRole.PACT_COORDINATOR, StaffRole.OFFICER, StaffRole.ADMIN, StaffRole.OPERATOR)
 ROW = re.compile(r"^\| (?P<text>.+) \(`(?P<code>[a-z_]+)`\) \| (?P<cells>.+) \|$")
 
 
@@ -19,7 +19,7 @@ def readme_matrix() -> dict[Permission, dict[StaffRole, bool]]:
         README.read_text(encoding="utf-8").split("## Who may do what", 1)[1].split("\n## ", 1)[0]
     )
     header = next(line for line in section.splitlines() if line.startswith("| Permission |"))
-    assert header == "| Permission | PACT coordinator | Officer | Admin |"
+    assert header == "| Permission | PACT coordinator | Officer | Admin | Operator |"
     matrix: dict[Permission, dict[StaffRole, bool]] = {}
     for line in section.splitlines():
         match = ROW.match(line)
@@ -64,3 +64,11 @@ def test_only_admins_manage_accounts_and_admins_see_no_casework() -> None:
 def test_every_role_has_an_entry_and_every_permission_a_description() -> None:
     assert set(ROLE_PERMISSIONS) == set(StaffRole)
     assert set(PERMISSION_DESCRIPTIONS) == set(Permission)
+
+
+def test_operators_hold_only_the_report_permission_and_see_no_identities() -> None:
+    assert ROLE_PERMISSIONS[StaffRole.OPERATOR] == {Permission.REPORT_DISRUPTIONS}
+    holders = {role for role, granted in ROLE_PERMISSIONS.items() if Permission.REPORT_DISRUPTIONS in granted}
+    assert holders == {StaffRole.OPERATOR}
+    managers = {role for role, granted in ROLE_PERMISSIONS.items() if Permission.MANAGE_OPERATOR_ACCOUNTS in granted}
+    assert managers == {StaffRole.OFFICER, StaffRole.ADMIN}

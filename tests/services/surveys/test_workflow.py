@@ -11,6 +11,7 @@ from db.engine import Database
 from db.models.casework import FeedbackItem, FeedbackSource
 from db.models.outbox import OutboxMessage
 from db.models.staff import ActorKind
+from db.models.transport import School
 from services.broadcasts.audiences import resolve_audience
 from services.staff.audit import Actor
 from services.carers.conversations import StaleStepError
@@ -73,7 +74,7 @@ async def test_every_wrong_field_is_named(database: Database) -> None:
         with pytest.raises(SurveyError) as caught:
             await create_survey(session, draft=bad, actor=COORDINATOR, now=NOW)
     fields = dict(caught.value.errors)
-    assert set(fields) == {"title", "rating_question", "question_1_text", "question_1_choices", "audience_school", "closes_at", "remind_at"}
+    assert set(fields) == {"title", "rating_question", "question_1_text", "question_1_choices", "audience_value", "closes_at", "remind_at"}
     assert fields["closes_at"] == "The closing time must be in the future"
     async with database.transaction() as session:
         with pytest.raises(SurveyError) as caught:
@@ -136,6 +137,11 @@ async def test_send_answer_remind_close_and_results(database: Database) -> None:
     late = by_key[(ann, f"survey:{survey_id}:q1")]
     assert "punctuality" in late.themes and late.sentiment is not None and late.sentiment < 0 and late.consent_to_quote
     assert by_key[(ann, f"survey:{survey_id}")].rating == 2 and by_key[(bea, f"survey:{survey_id}")].text is None
+    # Each answer carries where the family's child travels as they answer (the export's --school/--route/--district).
+    async with database.transaction() as session:
+        school_code = (await session.exec(select(School.code).where(School.id == school_id))).one()
+    assert {(item.school_code, item.district) for item in feedback} == {(school_code, "Maidstone")}
+    assert all(item.route_code and item.child_id for item in feedback)
     assert (results.invited, results.completed, results.response_rate, results.average_rating) == (3, 2, 67, 3.5)
     assert results.rating_counts == {1: 0, 2: 1, 3: 0, 4: 0, 5: 1}
     assert results.questions[1].choice_counts == [("Yes", 0), ("No", 1), ("Not sure", 0)]

@@ -7,10 +7,11 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import partial
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models.staff import ApiToken, StaffRole, StaffUser
+from services.operators.routes import list_operators
 from services.staff.permissions import Permission
 from services.staff.accounts import (
     MAX_PASSWORD_LENGTH,
@@ -45,6 +46,7 @@ class UserPublic(BaseModel):
     email: str
     display_name: str
     role: StaffRole
+    operator_id: int | None = Field(default=None, description="For an operator account: its operator")
     is_active: bool
     created_at: datetime
     last_signed_in_at: datetime | None
@@ -82,6 +84,7 @@ class TokenPublic(BaseModel):
     name: str
     role: StaffRole
     prefix: str = Field(description="The token's first characters, to tell tokens apart")
+    operator_id: int | None = Field(default=None, description="For an operator's token: its operator")
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
@@ -110,8 +113,53 @@ class TokenPath(BaseModel):
     token_id: RecordId
 
 
+class OperatorUserCreate(StrictInput):
+    """A new account for a person at a transport operator (role operator)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"email": "controller@gardencars.example", "display_name": "Olu", "password": "three random words"}
+            ]
+        },
+    )
+
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
+    display_name: str = plain_text(min_length=1, max_length=128)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+
+
+class OperatorTokenCreate(StrictInput):
+    """A new token for an operator's dispatch system (role operator)."""
+
+    name: str = plain_text(min_length=1, max_length=128, description="Which system uses it")
+
+
+class OperatorPath(BaseModel):
+    """An operator's id in the path."""
+
+    operator_id: RecordId = Field(examples=[1])
+
+
+class OperatorPublic(BaseModel):
+    """A transport operator."""
+
+    id: int
+    code: str
+    name: str
+
+
+class OperatorList(BaseModel):
+    """Every operator."""
+
+    items: list[OperatorPublic]
+
+
 # Every operation here is an admin's, under the Accounts tag of the OpenAPI document.
 accounts_operation = partial(api_operation, tag="Accounts", permission=Permission.MANAGE_ACCOUNTS)
+# Operator accounts are added by officers as well as admins: they reach only one operator's routes.
+operator_accounts_operation = partial(accounts_operation, permission=Permission.MANAGE_OPERATOR_ACCOUNTS)
 
 
 @asynccontextmanager
@@ -257,3 +305,63 @@ async def revoke_token(call: ApiCall) -> TokenPublic:
             origin=call.origin,
         )
     return TokenPublic.of(token)
+
+
+@operator_accounts_operation("GET", "/operators", summary="List transport operators", response=OperatorList)
+async def list_transport_operators(call: ApiCall) -> OperatorList:
+    """Every operator, to choose whom an operator account belongs to."""
+    async with call.database.transaction() as session:
+        operators = await list_operators(session)
+    return OperatorList(items=[OperatorPublic.model_validate(item, from_attributes=True) for item in operators])
+
+
+@operator_accounts_operation(
+    "POST",
+    "/operators/{operator_id}/users",
+    summary="Add an operator account",
+    path_params=OperatorPath,
+    body=OperatorUserCreate,
+    response=UserPublic,
+    status=201,
+)
+async def create_operator_user(call: ApiCall) -> UserPublic:
+    """An account that sees only this operator's routes and reports its disruption (audited)."""
+    body: OperatorUserCreate = call.body
+    async with account_transaction(call) as session:
+        user = await create_user(
+            session,
+            email=body.email,
+            display_name=body.display_name,
+            role=StaffRole.OPERATOR,
+            password=body.password,
+            actor=call.actor,
+            origin=call.origin,
+            now=call.now,
+            operator_id=call.params.operator_id,
+        )
+    return UserPublic.of(user)
+
+
+@operator_accounts_operation(
+    "POST",
+    "/operators/{operator_id}/tokens",
+    summary="Issue an operator's API token",
+    path_params=OperatorPath,
+    body=OperatorTokenCreate,
+    response=TokenIssued,
+    status=201,
+)
+async def create_operator_token(call: ApiCall) -> TokenIssued:
+    """A token for the operator's dispatch system; shown this once (audited)."""
+    body: OperatorTokenCreate = call.body
+    async with account_transaction(call) as session:
+        issued = await create_api_token(
+            session,
+            name=body.name,
+            role=StaffRole.OPERATOR,
+            actor=call.actor,
+            now=call.now,
+            origin=call.origin,
+            operator_id=call.params.operator_id,
+        )
+    return TokenIssued(**TokenPublic.of(issued.record).model_dump(), token=issued.plain_token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from messaging.limits import FAMILY_TEXT_LIMITS
 from pydantic import BaseModel, ConfigDict, Field
 
 from db.models import ApplicationStage, HtstApplication
@@ -48,7 +49,7 @@ class StageChange(StrictInput):
     """The stage an application has reached, and a short note for the family."""
 
     stage: ApplicationStage
-    note_for_family: str | None = plain_text(default=None, max_length=500)
+    note_for_family: str | None = plain_text(default=None, max_length=FAMILY_TEXT_LIMITS["application_note"])
 
 
 class ApplicationPath(BaseModel):

@@ -20,6 +20,7 @@ class MePublic(BaseModel):
     name: str
     role: StaffRole
     permissions: list[Permission]
+    operator_id: int | None = Field(default=None, description="For an operator account or token: its operator")
 
 
 @api_operation("GET", "/me", summary="Who am I", tag="Accounts", permission=None, response=MePublic)
@@ -32,4 +33,5 @@ async def get_me(call: ApiCall) -> MePublic:
         name=principal.display_name,
         role=principal.role,
         permissions=sorted(principal.permissions),
+        operator_id=principal.operator_id,
     )

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from db.dao.reports.exports import ExportFilter
 from db.models.casework import QuoteStatus
 from db.models.parental_views import PactCommentary, YouSaidWeDid
+from reports.exports.case_keys import CaseKeySecretMissing
 from reports.exports.kinds import ExportKind, export_columns, fetch_shaped_page
 from reports.exports.service import ExportRefused, ExportRequest, authorise_export
 from reports.exports.writers import ExportFormat
@@ -27,7 +28,7 @@ from services.feedback.parental_views import (
     list_you_said, parse_year, read_commentary, record_report_download, remove_you_said, write_commentary,
 )
 from services.staff.permissions import Permission
-from web.api.registry import ApiCall, ApiConflict, ApiInvalid, ApiNotFound, ApiProblem, api_operation
+from web.api.registry import ApiCall, ApiConflict, ApiInvalid, ApiNotConfigured, ApiNotFound, ApiProblem, api_operation
 from web.api.schemas import RecordId, StrictInput, plain_text
 from web.keys import SETTINGS
 
@@ -78,7 +79,7 @@ def _midnight(day: date | None) -> datetime | None:
 
 @api_operation(
     "GET", "/exports/{kind}", summary="One page of an export", tag="Reports", permission=Permission.EXPORT_PSEUDONYMISED,
-    path_params=ExportPath, query=ExportQuery, response=ExportPage,
+    path_params=ExportPath, query=ExportQuery, response=ExportPage, errors=(503,),
 )
 async def export_page(call: ApiCall) -> ExportPage:
     """Pseudonymised unless identifying (officers only); every page, and every refusal, is audited before data leaves."""
@@ -87,14 +88,18 @@ async def export_page(call: ApiCall) -> ExportPage:
         kind=call.params.kind, export_format=ExportFormat.JSON, is_identifying=query.identifying,
         where=ExportFilter(since=_midnight(query.since), until=_midnight(query.until), school_code=query.school,
                            route_code=query.route, district=query.district),
+        case_key_secret=call.request.app[SETTINGS].case_key_secret,
     )
     try:
         await authorise_export(call.database, actor=call.actor, request=request, origin=call.origin)
     except ExportRefused as refused:
         raise ApiForbidden(str(refused)) from None
+    except CaseKeySecretMissing as missing:
+        raise ApiNotConfigured(str(missing)) from None
     async with call.database.transaction() as session:
         records, last_id = await fetch_shaped_page(session, kind=request.kind, where=request.where, after_id=query.after_id,
-                                                   limit=query.limit, identifying=request.is_identifying)
+                                                   limit=query.limit, identifying=request.is_identifying,
+                                                   case_key_secret=request.case_key_bytes)
     return ExportPage(kind=request.kind, is_identifying=request.is_identifying,
                       columns=list(export_columns(request.kind, identifying=request.is_identifying)), items=records,
                       next_after_id=last_id if len(records) == query.limit else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -175,9 +176,15 @@ def _problem(error: SurveyError) -> ApiProblem:
         return ApiNotFound(error.message)
     if isinstance(error, SurveyStepNotAllowed):
         return ApiConflict(error.message)
-    problem = ApiInvalid(error.message, field=error.field)
-    problem.fields = [{"location": "body", "field": field, "message": message} for field, message in error.errors]
+    problem = ApiInvalid(error.message, field=_api_field(error.field))
+    problem.fields = [{"location": "body", "field": _api_field(field), "message": message} for field, message in error.errors]
     return problem
+
+
+def _api_field(field: str | None) -> str | None:
+    """The service's field as this body names it: question_2_choices is questions.1.choices (as Pydantic names it)."""
+    matched = re.fullmatch(r"question_(\d+)_(text|kind|choices)", field or "")
+    return f"questions.{int(matched.group(1)) - 1}.{matched.group(2)}" if matched else field
 
 
 def _draft(body: SurveyCreate) -> SurveyInput:

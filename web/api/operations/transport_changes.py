@@ -19,7 +19,7 @@ from services.changes.staff import (
     record_change_as,
 )
 from services.staff.permissions import Permission
-from services.changes.notices import ChangeError, ChangeRequest, RecordedChange
+from services.changes.notices import FAMILY_TEXT_FIELDS, ChangeError, ChangeRequest, RecordedChange
 from services.transport.staff import FileRejected, TransportNotFound
 from web.api.registry import ApiCall, ApiInvalid, ApiNotFound, api_operation
 from web.api.schemas import RecordId, StrictInput, plain_text
@@ -30,13 +30,6 @@ CHANGES_EXAMPLE = (
     "reference,kind,route_code,old_value,new_value,effective_from,reason\n"
     "CHG-2027-001,new_pickup_time,MA-101,7:45am,7:55am,2027-01-04,The new school timetable starts.\n"
 )
-FIELD_OF_CHANGE_ERROR = {
-    "route": "route_code",
-    "operator": "operator_code",
-    "stop": "stop_sequence",
-}
-
-
 class ChangeCreate(StrictInput):
     """A transport change: on one route (optionally one stop of it) or on every route of an operator."""
 
@@ -63,10 +56,10 @@ class ChangeCreate(StrictInput):
     operator_code: str | None = Field(default=None, pattern=CODE_PATTERN)
     stop_sequence: int | None = Field(default=None, ge=1, le=10_000)
     old_value: str | None = plain_text(
-        default=None, max_length=300, description="What it was, e.g. 7:40am"
+        default=None, max_length=FAMILY_TEXT_FIELDS["old_value"], description="What it was, e.g. 7:40am"
     )
     new_value: str | None = plain_text(
-        default=None, max_length=300, description="What it will be, e.g. 7:55am"
+        default=None, max_length=FAMILY_TEXT_FIELDS["new_value"], description="What it will be, e.g. 7:55am"
     )
     effective_from: date = Field(ge=EARLIEST, le=LATEST)
     effective_until: date | None = Field(
@@ -82,7 +75,7 @@ class ChangeCreate(StrictInput):
         default=False, description="Tell families who muted changes or withdrew consent too"
     )
     reason: str = plain_text(
-        default="", max_length=2000, description="Why, in plain words families will read"
+        default="", max_length=FAMILY_TEXT_FIELDS["reason"], description="Why, in plain words families will read"
     )
     contact_phone: str | None = plain_text(default=None, max_length=32)
     reference: str | None = Field(
@@ -259,10 +252,11 @@ async def record_transport_change(call: ApiCall) -> ChangeRecorded:
                 origin=call.origin,
                 now=call.now,
                 council_phone=call.request.app[SETTINGS].council_transport_phone,
+                council_hours=call.request.app[SETTINGS].council_transport_hours,
             )
     except ChangeError as error:
         raise ApiInvalid(
-            str(error).split(": ", 1)[-1], field=FIELD_OF_CHANGE_ERROR.get(error.field, error.field)
+            str(error).split(": ", 1)[-1], field=error.field
         ) from None
     return _recorded(recorded)
 
@@ -288,6 +282,7 @@ async def import_transport_changes(call: ApiCall) -> ChangesImported:
                 origin=call.origin,
                 now=call.now,
                 council_phone=call.request.app[SETTINGS].council_transport_phone,
+                council_hours=call.request.app[SETTINGS].council_transport_hours,
             )
     except FileRejected as rejected:
         raise FileProblem(rejected.errors) from None

@@ -24,14 +24,14 @@ from web.staff.rendering import render_page
 
 ROLE_HINTS = {
     StaffRole.PACT_COORDINATOR: "Broadcasts, surveys, figures and the parental-views section. Never sees who complained.",
-    StaffRole.OFFICER: "Transport changes, linking codes, complaints and incidents, exports.",
+    StaffRole.OFFICER: "Transport changes, link codes, complaints and incidents, exports.",
     StaffRole.ADMIN: "Accounts, API tokens and the audit log.",
 }
 
 
 def role_options() -> list[tuple[str, str, str]]:
-    """Radio options for choosing a role."""
-    return [(role.value, ROLE_LABELS[role], ROLE_HINTS[role]) for role in StaffRole]
+    """Radio options for choosing a role (operator accounts are added on the Operators' accounts page)."""
+    return [(role.value, ROLE_LABELS[role], ROLE_HINTS[role]) for role in StaffRole if role is not StaffRole.OPERATOR]
 
 
 def _record_id(request: web.Request, name: str) -> int:

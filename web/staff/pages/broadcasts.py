@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from db.dao.broadcasts import fetch_audience_choices
 from db.models.broadcasts import BroadcastStatus
-from db.models.surveys import SurveyStatus
-from db.models.transport import Phase
 from services.broadcasts.audiences import AUDIENCE_KINDS, describe_audience
-from services.broadcasts.rendering import PLACEHOLDERS
+from services.broadcasts.rendering import MAX_TEMPLATE_LENGTH, PLACEHOLDERS
 from services.broadcasts.workflow import (
     BroadcastError,
     BroadcastNotFound,
@@ -28,54 +25,37 @@ from services.broadcasts.workflow import (
     send_broadcast,
 )
 from services.staff.permissions import Permission
-from services.surveys.workflow import list_surveys
 from web.auth.access import require
 from web.auth.keys import CLOCK
 from web.auth.principal import origin_of, require_principal
 from web.keys import DATABASE, SETTINGS
+from web.staff.pages.audience_form import AUDIENCE_FIELDS, audience_context, chosen_audience_value, page_field
+from web.staff.pages.date_fields import date_time_field
+from web.staff.pages.transport import record_id
 from web.staff.rendering import render_page
 
-FORM_FIELDS = (
-    "title", "template_text", "audience_kind", "audience_school", "audience_route", "audience_district", "audience_phase",
-    "audience_not_answered_survey",
-)
+FORM_FIELDS = ("title", *AUDIENCE_FIELDS, "template_text")
 NOTICES = {
     "requested": "Sent for approval: someone else must approve it before it can go",
     "approved": "Approved: it can now be sent",
     "cancelled": "Broadcast cancelled",
     "scheduled": "Scheduled: it will be sent at the time you chose",
 }
-COUNCIL_TIME_ZONE = ZoneInfo("Europe/London")
+SEND_AT_FIELDS = tuple(f"send_at-{part}" for part in ("day", "month", "year", "time"))
 
 
-def parse_send_at(raw: str) -> datetime:
-    """A datetime-local field's value (UK time) as an aware datetime, or BroadcastError naming the field."""
-    try:
-        return datetime.strptime(raw.strip(), "%Y-%m-%dT%H:%M").replace(tzinfo=COUNCIL_TIME_ZONE)
-    except ValueError:
-        raise BroadcastError("Enter the date and time to send, for example 14/03/2027 09:00", field="send_at") from None
-
-
-def _broadcast_id(request: web.Request) -> int:
-    raw = request.match_info["broadcast_id"]
-    if not raw.isdigit() or not 0 < int(raw) < 2**31:
-        raise web.HTTPNotFound()
-    return int(raw)
+def parse_send_at(form: Mapping[str, str]) -> datetime:
+    """The GOV.UK date input and time of "send it later" (UK time), or BroadcastError naming the field."""
+    send_at, problem = date_time_field(form, "send_at", "sending date", required=True)
+    if send_at is None:
+        raise BroadcastError(problem or "Enter the sending date", field="send_at")
+    return send_at
 
 
 async def _picker_context(request: web.Request) -> dict[str, object]:
-    async with request.app[DATABASE].transaction() as session:
-        schools, routes, districts = await fetch_audience_choices(session)
-        surveys = await list_surveys(session, statuses=[SurveyStatus.SENT.value, SurveyStatus.CLOSED.value])
-    blank = [("", "Choose")]
     return {
-        "kind_options": list(AUDIENCE_KINDS.items()),
-        "school_options": blank + [(str(school.id), school.name) for school in schools],
-        "route_options": blank + [(code, code) for code in routes],
-        "district_options": blank + [(district, district) for district in districts],
-        "phase_options": blank + [(phase.value, phase.value.replace("_", " ").capitalize()) for phase in Phase],
-        "placeholders": PLACEHOLDERS,
-        "survey_options": blank + [(str(survey.id), survey.title) for survey in surveys],
+        **await audience_context(request, kinds=list(AUDIENCE_KINDS)), "placeholders": PLACEHOLDERS,
+        "template_limit": MAX_TEMPLATE_LENGTH,
     }
 
 
@@ -107,16 +87,15 @@ async def new_broadcast_submit(request: web.Request) -> web.StreamResponse:
     """Save a draft and show its preview, or show what to fix."""
     form = await request.post()
     values = {name: str(form.get(name, "")) for name in FORM_FIELDS}
-    kind = values["audience_kind"]
     try:
         async with request.app[DATABASE].transaction() as session:
             broadcast = await create_broadcast(
-                session, title=values["title"], template_text=values["template_text"], audience_kind=kind,
-                audience_value=values.get(f"audience_{kind}"), actor=require_principal(request).actor,
+                session, title=values["title"], template_text=values["template_text"], audience_kind=values["audience_kind"],
+                audience_value=chosen_audience_value(values), actor=require_principal(request).actor,
                 now=request.app[CLOCK](), origin=origin_of(request),
             )
     except BroadcastError as error:
-        errors = [(error.field or "title", error.message)]
+        errors = [(page_field(error.field, values) or "title", error.message)]
         return render_page(request, "staff/broadcast_new.html", {"form": values, "errors": errors, **await _picker_context(request)})
     return web.Response(status=303, headers={"Location": f"/broadcasts/{broadcast.id}"})
 
@@ -124,11 +103,12 @@ async def new_broadcast_submit(request: web.Request) -> web.StreamResponse:
 @require(Permission.COMPOSE_BROADCASTS)
 async def broadcast_page(request: web.Request) -> web.StreamResponse:
     """One broadcast: the real recipient count, two samples, and the next steps its status allows."""
-    return await _render_broadcast(request, _broadcast_id(request), notice=NOTICES.get(request.query.get("notice", "")))
+    return await _render_broadcast(request, record_id(request, "broadcast_id"), notice=NOTICES.get(request.query.get("notice", "")))
 
 
 async def _render_broadcast(
-    request: web.Request, broadcast_id: int, *, notice: str | None = None, errors: list[tuple[str, str]] | None = None
+    request: web.Request, broadcast_id: int, *, notice: str | None = None, errors: list[tuple[str, str]] | None = None,
+    form: dict[str, str] | None = None,
 ) -> web.StreamResponse:
     threshold = request.app[SETTINGS].broadcast_approval_threshold
     problem = None
@@ -144,12 +124,13 @@ async def _render_broadcast(
     context = {
         "broadcast": broadcast, "preview": preview, "problem": problem, "audience_label": describe_audience(broadcast.audience),
         "notice": notice, "principal_id": require_principal(request).actor.id, "threshold": threshold, "errors": errors or [],
+        "form": form or {},
     }
     return render_page(request, "staff/broadcast.html", context, status=409 if errors else 200)
 
 
 async def _take_step(request: web.Request, step: str) -> web.StreamResponse:
-    broadcast_id = _broadcast_id(request)
+    broadcast_id = record_id(request, "broadcast_id")
     principal = require_principal(request)
     arguments = {"broadcast_id": broadcast_id, "actor": principal.actor, "now": request.app[CLOCK](), "origin": origin_of(request)}
     form = await request.post()
@@ -162,7 +143,7 @@ async def _take_step(request: web.Request, step: str) -> web.StreamResponse:
             elif step == "sent":
                 await send_broadcast(session, approval_threshold=request.app[SETTINGS].broadcast_approval_threshold, **arguments)
             elif step == "scheduled":
-                send_at = parse_send_at(str(form.get("send_at", "")))
+                send_at = parse_send_at({name: str(form.get(name, "")) for name in SEND_AT_FIELDS})
                 await schedule_broadcast(session, send_at=send_at, approval_threshold=request.app[SETTINGS].broadcast_approval_threshold, **arguments)
             else:
                 await cancel_broadcast(session, **arguments)
@@ -170,7 +151,8 @@ async def _take_step(request: web.Request, step: str) -> web.StreamResponse:
         raise web.HTTPNotFound() from None
     except BroadcastError as error:
         field = error.field if error.field == "send_at" else "broadcast-actions"
-        return await _render_broadcast(request, broadcast_id, errors=[(field, error.message)])
+        typed = {name: str(form.get(name, "")) for name in SEND_AT_FIELDS}
+        return await _render_broadcast(request, broadcast_id, errors=[(field, error.message)], form=typed)
     target = f"/broadcasts/{broadcast_id}/report" if step == "sent" else f"/broadcasts/{broadcast_id}?notice={step}"
     return web.Response(status=303, headers={"Location": target})
 
@@ -210,7 +192,7 @@ async def report_page(request: web.Request) -> web.StreamResponse:
     """Live delivery figures with a progress bar (refreshed by a script, or by the refresh link)."""
     try:
         async with request.app[DATABASE].transaction() as session:
-            report = await broadcast_report(session, broadcast_id=_broadcast_id(request))
+            report = await broadcast_report(session, broadcast_id=record_id(request, "broadcast_id"))
     except BroadcastNotFound:
         raise web.HTTPNotFound() from None
     return render_page(request, "staff/broadcast_report.html", {"report": report, "audience_label": describe_audience(report.broadcast.audience)})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 
 from aiohttp import web
 
@@ -19,7 +18,7 @@ from services.changes.staff import (
     record_change_as,
 )
 from services.staff.permissions import Permission
-from services.changes.notices import ChangeError, ChangeRequest
+from services.changes.notices import FAMILY_TEXT_FIELDS, ChangeError, ChangeRequest
 from services.transport.rows import MAX_ERRORS_SHOWN
 from services.transport.staff import FileRejected, TransportNotFound
 from web.auth.access import require
@@ -27,6 +26,7 @@ from web.auth.keys import CLOCK
 from web.auth.principal import origin_of, require_principal
 from web.keys import DATABASE, SETTINGS
 from web.staff.rendering import render_page
+from web.staff.pages.date_fields import date_field
 from web.staff.pages.transport import UPLOAD_FIELD, record_id, uploaded_file
 
 KIND_LABELS = {
@@ -39,13 +39,9 @@ KIND_LABELS = {
     ChangeKind.CANCELLED_TODAY: "Cancelled today (always urgent)",
 }
 ROUTE_CODE = re.compile(r"[A-Za-z0-9_/-]{1,32}")
-TEXT_LIMITS = {"old_value": 300, "new_value": 300, "reason": 2000, "contact_phone": 32}
-FIELD_OF_CHANGE_ERROR = {
-    "route": "route_code",
-    "stop": "route_code",
-    "operator": "route_code",
-    "recorded_by": "reason",
-}
+TEXT_LIMITS = {**FAMILY_TEXT_FIELDS, "contact_phone": 32}
+# Fields the form does not show: their error is shown at the nearest field that is there.
+FIELD_OF_CHANGE_ERROR = {"stop_sequence": "route_code", "operator_code": "route_code", "recorded_by": "reason"}
 REASONS = {
     "not_acknowledged": 'Has not pressed "I\'ve seen this"',
     "unreachable": "Telegram cannot reach them (blocked the bot)",
@@ -59,23 +55,6 @@ REASONS = {
 }
 
 
-def _date_field(
-    form: dict[str, str], name: str, label: str, *, required: bool
-) -> tuple[date | None, str | None]:
-    parts = [form.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")]
-    if not any(parts):
-        return None, (f"Enter the {label}" if required else None)
-    if not all(part.isdigit() for part in parts) or len(parts[2]) != 4:
-        return None, f"The {label} must be a real date, for example 27 3 2027"
-    try:
-        value = date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
-        return None, f"The {label} must be a real date, for example 27 3 2027"
-    if not 2000 <= value.year <= 2100:
-        return None, f"The {label} must be a real date, for example 27 3 2027"
-    return value, None
-
-
 def _parse_change(
     form: dict[str, str], *, recorded_by: str
 ) -> tuple[ChangeRequest | None, list[tuple[str, str]]]:
@@ -85,10 +64,10 @@ def _parse_change(
     kind = form.get("kind", "")
     if kind not in {item.value for item in ChangeKind}:
         errors.append(("kind", "Choose what changes"))
-    effective_from, problem = _date_field(form, "effective_from", "date it starts", required=True)
+    effective_from, problem = date_field(form, "effective_from", "date it starts", required=True)
     if problem:
         errors.append(("effective_from", problem))
-    effective_until, problem = _date_field(form, "effective_until", "last day", required=False)
+    effective_until, problem = date_field(form, "effective_until", "last day", required=False)
     if problem:
         errors.append(("effective_until", problem))
     for name, limit in TEXT_LIMITS.items():
@@ -121,6 +100,8 @@ async def _form_page(
         "errors": errors,
         "route_options": [("", "Choose a route")] + [(code, code) for code in routes],
         "kind_options": [(kind.value, label, None) for kind, label in KIND_LABELS.items()],
+        "reason_limit": FAMILY_TEXT_FIELDS["reason"],
+        "value_limit": FAMILY_TEXT_FIELDS["old_value"],
     }
     return render_page(request, "staff/change_new.html", context, status=422 if errors else 200)
 
@@ -148,6 +129,7 @@ async def new_change_submit(request: web.Request) -> web.StreamResponse:
                 origin=origin_of(request),
                 now=request.app[CLOCK](),
                 council_phone=request.app[SETTINGS].council_transport_phone,
+                council_hours=request.app[SETTINGS].council_transport_hours,
             )
     except ChangeError as error:
         message = str(error).split(": ", 1)[-1]
@@ -207,6 +189,7 @@ async def import_changes_submit(request: web.Request) -> web.StreamResponse:
                 origin=origin_of(request),
                 now=request.app[CLOCK](),
                 council_phone=request.app[SETTINGS].council_transport_phone,
+                council_hours=request.app[SETTINGS].council_transport_hours,
             )
     except FileRejected as rejected:
         errors = [

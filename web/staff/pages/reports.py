@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
 
 from db.dao.reports.exports import ExportFilter
+from reports.exports.case_keys import CaseKeySecretMissing
 from reports.exports.kinds import ExportKind
 from reports.exports.service import ExportRefused, ExportRequest, authorise_export, iter_export_records
 from reports.exports.writers import CHUNK_BYTES, ExportFormat, csv_chunks, json_chunks, write_xlsx
@@ -103,10 +105,15 @@ async def export_download(request: web.Request) -> web.StreamResponse:
     if export is None:
         return render_page(request, "staff/exports.html", _form_context(principal.may(Permission.EXPORT_IDENTIFYING), errors), status=422)
     database = request.app[DATABASE]
+    export = replace(export, case_key_secret=request.app[SETTINGS].case_key_secret)
     try:
         await authorise_export(database, actor=principal.actor, request=export, origin=origin_of(request))
     except ExportRefused:
         raise web.HTTPForbidden(text="Your role may not make identifying exports.") from None
+    except CaseKeySecretMissing:
+        raise web.HTTPServiceUnavailable(
+            text="This export needs a setting the service does not have yet (CARERLINE_CASE_KEY_SECRET). Ask an administrator."
+        ) from None
     response = web.StreamResponse(
         headers={
             "Content-Type": export.export_format.content_type,

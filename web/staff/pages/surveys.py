@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from db.dao.broadcasts import fetch_audience_choices
-from db.models.transport import Phase
 from reports.parental_views.publishing import published_count
 from services.broadcasts.audiences import AUDIENCE_KINDS, describe_audience
 from services.staff.permissions import Permission
 from services.surveys.results import survey_results
 from services.surveys.workflow import (
-    COUNCIL_TIME_ZONE,
+    MAX_INTRO_LENGTH,
     MAX_QUESTIONS,
     QuestionInput,
     SurveyError,
@@ -32,31 +29,23 @@ from web.auth.access import require
 from web.auth.keys import CLOCK
 from web.auth.principal import origin_of, require_principal
 from web.keys import DATABASE
+from web.staff.pages.audience_form import AUDIENCE_FIELDS, audience_context, chosen_audience_value, in_form_order, page_field
+from web.staff.pages.date_fields import date_time_field
+from web.staff.pages.transport import record_id
 from web.staff.rendering import render_page
 
-AUDIENCE_FIELDS = ("audience_kind", "audience_school", "audience_route", "audience_district", "audience_phase")
-TEXT_FIELDS = ("title", "intro", "rating_question", "closes_at", "remind_at", *AUDIENCE_FIELDS)
+DATE_TIME_FIELDS = {"closes_at": "closing date", "remind_at": "reminder date"}
+DATE_TIME_PARTS = tuple(f"{name}-{part}" for name in DATE_TIME_FIELDS for part in ("day", "month", "year", "time"))
+TEXT_FIELDS = ("title", "intro", "rating_question", *AUDIENCE_FIELDS, *DATE_TIME_PARTS)
 NOTICES = {"sent": "Survey sent: families are being invited now", "closed": "Survey closed: no more answers are taken"}
 # A survey goes to families; "not answered a survey" is for following one up with a broadcast.
-SURVEY_AUDIENCE_KINDS = [(kind, label) for kind, label in AUDIENCE_KINDS.items() if kind != "not_answered_survey"]
-
-
-def _survey_id(request: web.Request) -> int:
-    raw = request.match_info["survey_id"]
-    if not raw.isdigit() or not 0 < int(raw) < 2**31:
-        raise web.HTTPNotFound()
-    return int(raw)
-
-
-def parse_local_time(raw: str, *, field: str, errors: list[tuple[str, str]]) -> datetime | None:
-    """A datetime-local value (UK time) as an aware datetime; None when empty or wrong (wrong is added to errors)."""
-    if not raw.strip():
-        return None
-    try:
-        return datetime.strptime(raw.strip(), "%Y-%m-%dT%H:%M").replace(tzinfo=COUNCIL_TIME_ZONE)
-    except ValueError:
-        errors.append((field, "Enter a date and time, for example 14/03/2027 17:00"))
-        return None
+SURVEY_AUDIENCE_KINDS = [kind for kind in AUDIENCE_KINDS if kind != "not_answered_survey"]
+# The fields as the form shows them, top to bottom: the error summary lists problems in this order.
+FORM_ORDER = (
+    "title", "intro", "rating_question",
+    *(f"question_{number}_{part}" for number in range(1, MAX_QUESTIONS + 1) for part in ("text", "kind", "choices")),
+    "asks_for_comments", *AUDIENCE_FIELDS, *DATE_TIME_FIELDS,
+)
 
 
 def _draft_from_form(form: MultiDictProxy[Any], errors: list[tuple[str, str]]) -> tuple[SurveyInput, dict[str, str]]:
@@ -68,28 +57,25 @@ def _draft_from_form(form: MultiDictProxy[Any], errors: list[tuple[str, str]]) -
         choices = tuple(line for line in values[f"question_{number}_choices"].splitlines() if line.strip())
         questions.append(QuestionInput(values[f"question_{number}_text"], kind=values[f"question_{number}_kind"] or "text", choices=choices))
     values["asks_for_comments"] = "yes" if form.get("asks_for_comments") == "yes" else ""
-    kind = values["audience_kind"]
+    moments = {}
+    for name, label in DATE_TIME_FIELDS.items():
+        moments[name], problem = date_time_field(values, name, label, required=True)
+        if problem:
+            errors.append((name, problem))
     draft = SurveyInput(
         title=values["title"], intro=values["intro"], rating_question=values["rating_question"], questions=tuple(questions),
-        asks_for_comments=bool(values["asks_for_comments"]), audience_kind=kind, audience_value=values.get(f"audience_{kind}"),
-        closes_at=parse_local_time(values["closes_at"], field="closes_at", errors=errors),
-        remind_at=parse_local_time(values["remind_at"], field="remind_at", errors=errors),
+        asks_for_comments=bool(values["asks_for_comments"]), audience_kind=values["audience_kind"],
+        audience_value=chosen_audience_value(values), closes_at=moments["closes_at"], remind_at=moments["remind_at"],
     )
     return draft, values
 
 
 async def _form_context(request: web.Request) -> dict[str, object]:
-    async with request.app[DATABASE].transaction() as session:
-        schools, routes, districts = await fetch_audience_choices(session)
-    blank = [("", "Choose")]
     return {
-        "kind_options": SURVEY_AUDIENCE_KINDS,
-        "school_options": blank + [(str(school.id), school.name) for school in schools],
-        "route_options": blank + [(code, code) for code in routes],
-        "district_options": blank + [(district, district) for district in districts],
-        "phase_options": blank + [(phase.value, phase.value.replace("_", " ").capitalize()) for phase in Phase],
+        **await audience_context(request, kinds=SURVEY_AUDIENCE_KINDS),
         "question_numbers": list(range(1, MAX_QUESTIONS + 1)),
         "question_kind_options": [("text", "Answered in words"), ("choice", "Choose one answer from a list")],
+        "intro_limit": MAX_INTRO_LENGTH,
     }
 
 
@@ -120,9 +106,10 @@ async def new_survey_submit(request: web.Request) -> web.StreamResponse:
             )
     except SurveyError as error:
         unparsed = {field for field, _ in parse_errors}
-        errors = parse_errors + [(field, message) for field, message in error.errors if field not in unparsed]
+        found = parse_errors + [(page_field(field, values) or field, message) for field, message in error.errors if field not in unparsed]
+        errors = in_form_order(found, order=FORM_ORDER)
         return render_page(request, "staff/survey_new.html", {"form": values, "errors": errors, **await _form_context(request)}, status=422)
-    if parse_errors:  # cannot happen: a wrong time leaves the field empty, which create_survey refuses
+    if parse_errors:  # cannot happen: a wrong date leaves the field empty, which create_survey refuses
         raise web.HTTPBadRequest()
     return web.Response(status=303, headers={"Location": f"/surveys/{survey.id}"})
 
@@ -130,7 +117,7 @@ async def new_survey_submit(request: web.Request) -> web.StreamResponse:
 @require(Permission.MANAGE_SURVEYS)
 async def survey_page(request: web.Request) -> web.StreamResponse:
     """One survey: its questions, the real recipient count, the invitation as families read it."""
-    return await _render_survey(request, _survey_id(request), notice=NOTICES.get(request.query.get("notice", "")))
+    return await _render_survey(request, record_id(request, "survey_id"), notice=NOTICES.get(request.query.get("notice", "")))
 
 
 async def _render_survey(request: web.Request, survey_id: int, *, notice: str | None = None, errors: list[tuple[str, str]] | None = None) -> web.StreamResponse:
@@ -145,7 +132,7 @@ async def _render_survey(request: web.Request, survey_id: int, *, notice: str | 
 
 
 async def _take_step(request: web.Request, step: str) -> web.StreamResponse:
-    survey_id = _survey_id(request)
+    survey_id = record_id(request, "survey_id")
     arguments = {"survey_id": survey_id, "actor": require_principal(request).actor, "now": request.app[CLOCK](), "origin": origin_of(request)}
     try:
         async with request.app[DATABASE].transaction() as session:
@@ -174,7 +161,7 @@ async def results_page(request: web.Request) -> web.StreamResponse:
     """Responses and rate, the ratings, answers aggregated; counts under 5 suppressed, free text redacted."""
     try:
         async with request.app[DATABASE].transaction() as session:
-            results = await survey_results(session, survey_id=_survey_id(request))
+            results = await survey_results(session, survey_id=record_id(request, "survey_id"))
     except SurveyNotFound:
         raise web.HTTPNotFound() from None
     return render_page(request, "staff/survey_results.html", {"results": results, "shown": published_count})
