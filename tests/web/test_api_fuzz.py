@@ -35,6 +35,10 @@ from tests.web.test_complaints import seed_complaints
 from web.api.registry import OPERATIONS
 
 MAX_EXAMPLES = 20
+# Operations whose only success needs one exact record in one exact state that random ids rarely name
+# (a report of the caller's operator, under 10 minutes old, never corrected): the fuzzer still checks
+# them for 5xx and documented answers; tests/web/test_operator_api.py proves their success.
+SUCCESS_PROVED_ELSEWHERE = {"correct_report"}
 POSITIVE_CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -185,4 +189,5 @@ async def test_no_operation_answers_5xx_and_every_answer_matches_the_document(
         assert set(statuses) - {401}, (
             f"{operation_id} only ever answered 401: credentials did not reach it"
         )
-        assert any(status < 300 for status in statuses), (operation_id, statuses)
+        if operation_id not in SUCCESS_PROVED_ELSEWHERE:
+            assert any(status < 300 for status in statuses), (operation_id, statuses)
