@@ -95,11 +95,10 @@ async def running_serve(*, database_url: str, emulator: BotApiEmulator, folder: 
         await reader
 
 
+@pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)  # replicas share PostgreSQL
 async def test_two_serve_replicas_on_one_postgresql_run_each_due_job_once(
     database_url: str, emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("replicas share PostgreSQL; SQLite is one process (see the next test)")
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     async with (
         running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "a") as first,
@@ -138,11 +137,10 @@ async def test_two_serve_replicas_on_one_postgresql_run_each_due_job_once(
     assert not any("Traceback" in line for line in first.lines + second.lines)
 
 
+@pytest.mark.parametrize("database_template", ["sqlite"], indirect=True)  # the single-process rule is SQLite's
 async def test_a_second_serve_on_one_sqlite_file_refuses_with_one_line(
     database_url: str, emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the single-process rule is SQLite's")
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     async with running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "a") as first:
         await wait_for_condition(lambda: _is_healthy(first.url), timeout_s=60, description="/healthz")
@@ -156,11 +154,10 @@ async def test_a_second_serve_on_one_sqlite_file_refuses_with_one_line(
     assert first.process.returncode == 0
 
 
+@pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)  # replicas share PostgreSQL
 async def test_replicas_starting_together_on_a_new_postgresql_migrate_it_once(
     database_url: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the migration lock is PostgreSQL's (SQLite is one process)")
     server: TemporaryPostgres = request.getfixturevalue("postgres_server")
     admin = await asyncpg.connect(host="127.0.0.1", port=server.port, user="carerline", database="postgres")
     try:
