@@ -6,9 +6,7 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import pytest
 from sqlmodel import select
 
@@ -23,7 +21,7 @@ from services.staff.accounts import create_api_token
 from tests.conftest import make_settings
 from tests.messaging.conftest import fast_delivery
 from tests.support.factories import make_carer
-from tests.support.openapi import assert_response_documented
+from tests.support.api_client import Api
 from tests.support.waiting import wait_for_condition
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
@@ -36,33 +34,6 @@ BROKEN = (
     f"KCC-900004,Max,SCH-LONG,{'Long ' * 50},Dover,primary,,,,,,,,,\n"
 )
 NOTICE_TIMEOUT_S = 20
-
-
-class Api:
-    """A bearer-token client that checks every JSON answer against the served OpenAPI document."""
-
-    def __init__(self, url: str, token: str | None) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.http = aiohttp.ClientSession(url, headers=headers)
-        self.document: dict[str, Any] = {}
-
-    async def load_document(self) -> None:
-        async with self.http.get("/api/v1/openapi.json") as response:
-            assert response.status == 200
-            self.document = await response.json()
-
-    async def call(
-        self, method: str, template: str, *, path: str | None = None, **kwargs: Any
-    ) -> tuple[int, Any]:
-        async with self.http.request(method, path or template, **kwargs) as response:
-            if response.content_type != "application/json":
-                return response.status, await response.text()
-            body = await response.json()
-        if self.document:
-            assert_response_documented(
-                self.document, method=method, template=template, status=response.status, body=body
-            )
-        return response.status, body
 
 
 @pytest.fixture
