@@ -13,7 +13,7 @@ from db.models.staff import StaffRole
 from messaging.quiet_hours import UK
 from tests.support.operators import OperatorWorld, make_operator_world, operator_token, outbox_rows
 from tests.support.staff import StaffWeb
-from tests.web.test_transport_api import Api
+from tests.support.api_client import Api
 
 REPORTS = "/api/v1/operator/disruptions"
 

@@ -15,7 +15,7 @@ from services.staff.accounts import create_api_token
 from tests.conftest import make_settings
 from tests.messaging.conftest import fast_delivery
 from tests.support.operators import make_operator_world, operator_token
-from tests.web.test_transport_api import Api
+from tests.support.api_client import Api
 
 DUTY_GROUP = -100_777
 NOTICE_TIMEOUT_S = 20
