@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.delivery.outbox import fetch_outbox_ids, insert_outbox_rows
-from db.models import Carer, OutboxState
+from db.models import Carer, FamilyContact, OutboxChannel, OutboxState
 from messaging.quiet_hours import quiet_hours_end
 
 OUTBOX_ID_PLACEHOLDER = "{outbox_id}"
@@ -25,10 +25,23 @@ ACK_CALLBACK_PREFIX = "ack:"
 
 
 @dataclass(frozen=True)
-class OutgoingMessage:
-    """One message for one carer, rendered already (HTML, values escaped)."""
+class ChannelText:
+    """A notice rendered for one Notify channel: plain text, and an email's subject."""
 
-    carer: Carer
+    text: str
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message for one family member on its first channel, rendered already (Telegram: HTML, values escaped).
+
+    `carer` is set for a carer linked in Telegram, `contact` for a family contact from the council's import
+    (both when a linked carer's contact details are held). `channel_plan` lists the channels to fall back to,
+    in order, and `fallback_texts` holds the notice rendered for each of them.
+    """
+
+    carer: Carer | None
     idempotency_key: str
     purpose: str
     source_type: str
@@ -38,6 +51,12 @@ class OutgoingMessage:
     update_kind: str | None = None
     is_urgent: bool = False
     must_send: bool = False
+    channel: OutboxChannel = OutboxChannel.TELEGRAM
+    contact: FamilyContact | None = None
+    subject: str | None = None
+    channel_plan: tuple[OutboxChannel, ...] = ()
+    fallback_texts: dict[OutboxChannel, ChannelText] = field(default_factory=dict)
+    ack_expires_at: datetime | None = None
 
 
 @dataclass
@@ -72,13 +91,16 @@ def markup_for_row(reply_markup: str | None, *, outbox_id: int) -> str | None:
 
 
 def skip_reason(message: OutgoingMessage) -> str | None:
-    """Why this message must not be sent to this carer now, or None when it may go."""
+    """Why this message must not be sent on its channel now, or None when it may go."""
     carer = message.carer
-    if carer.chat_id is None or carer.erased_at is not None:
-        return "no_chat"
-    if carer.unreachable_since is not None:
-        return "unreachable"
-    if message.must_send:
+    if message.channel == OutboxChannel.TELEGRAM:
+        if carer is None or carer.chat_id is None or carer.erased_at is not None:
+            return "no_chat"
+        if carer.unreachable_since is not None:
+            return "unreachable"
+    elif not _contact_holds(message.contact, channel=message.channel):
+        return "no_contact"
+    if message.must_send or carer is None:
         return None
     if not carer.has_consent:
         return "no_consent"
@@ -87,40 +109,73 @@ def skip_reason(message: OutgoingMessage) -> str | None:
     return None
 
 
+def _contact_holds(contact: FamilyContact | None, *, channel: OutboxChannel) -> bool:
+    if contact is None or contact.erased_at is not None:
+        return False
+    detail = {OutboxChannel.SMS: contact.mobile_e164, OutboxChannel.EMAIL: contact.email,
+              OutboxChannel.LETTER: contact.postal_address}.get(channel)
+    return bool(detail)
+
+
+def notify_idempotency_key(notice_key: str, *, channel: OutboxChannel) -> str:
+    """A Notify row's key (and Notify `reference`): the notice's key and the channel."""
+    return f"{notice_key}#{channel.value}"
+
+
 async def enqueue_messages(session: AsyncSession, *, messages: list[OutgoingMessage], now: datetime) -> EnqueueResult:
-    """Write the messages to the outbox in bulk; a key already there is left alone (never sent twice)."""
+    """Write the messages to the outbox in bulk; a key already there is left alone (never sent twice).
+
+    `outbox_ids` is keyed by each message's `idempotency_key` (the notice key), whatever its first channel.
+    """
     result = EnqueueResult()
     rows = []
     for message in messages:
-        markup = json.dumps(message.reply_markup, ensure_ascii=False)
-        if OUTBOX_ID_PLACEHOLDER not in markup:
+        markup = json.dumps(message.reply_markup, ensure_ascii=False) if message.reply_markup else None
+        if message.channel == OutboxChannel.TELEGRAM and (markup is None or OUTBOX_ID_PLACEHOLDER not in markup):
             raise ValueError(f"{message.idempotency_key}: the keyboard needs a button with {OUTBOX_ID_PLACEHOLDER}")
         rows.append(_row(message, markup=markup, now=now))
     inserted = await insert_outbox_rows(session, rows=rows)
-    result.outbox_ids.update(inserted)
+    by_row_key = {row["idempotency_key"]: row["notice_key"] for row in rows}
+    result.outbox_ids.update({by_row_key[key]: row_id for key, row_id in inserted.items()})
     missing = [row["idempotency_key"] for row in rows if row["idempotency_key"] not in inserted]
     if missing:
-        result.outbox_ids.update(await fetch_outbox_ids(session, idempotency_keys=missing))
+        found = await fetch_outbox_ids(session, idempotency_keys=missing)
+        result.outbox_ids.update({by_row_key[key]: row_id for key, row_id in found.items()})
     _count_outcomes(result, rows=rows, inserted=set(inserted))
     return result
 
 
-def _row(message: OutgoingMessage, *, markup: str, now: datetime) -> dict[str, Any]:
+def _row(message: OutgoingMessage, *, markup: str | None, now: datetime) -> dict[str, Any]:
     carer = message.carer
     reason = skip_reason(message)
     not_before = now
-    if reason is None and not message.is_urgent:
+    if reason is None and not message.is_urgent and carer is not None:
         not_before = quiet_hours_end(now, start=carer.quiet_hours_start, end=carer.quiet_hours_end) or now
+    is_telegram = message.channel == OutboxChannel.TELEGRAM
+    key = message.idempotency_key if is_telegram else notify_idempotency_key(message.idempotency_key,
+                                                                               channel=message.channel)
+    fallback_texts = {
+        channel.value: {"text": rendered.text, "subject": rendered.subject}
+        for channel, rendered in message.fallback_texts.items() if channel in message.channel_plan
+    }
     return {
-        "idempotency_key": message.idempotency_key,
-        "carer_id": carer.id,
-        "chat_id": carer.chat_id,
+        "idempotency_key": key,
+        "notice_key": message.idempotency_key,
+        "channel": message.channel.value,
+        "carer_id": carer.id if carer is not None else None,
+        "chat_id": carer.chat_id if carer is not None and is_telegram else None,
+        "family_contact_id": message.contact.id if message.contact is not None else None,
         "purpose": message.purpose,
         "update_kind": message.update_kind,
         "source_type": message.source_type,
         "source_id": message.source_id,
         "text": message.text,
-        "reply_markup": markup,
+        "subject": message.subject,
+        "reply_markup": markup if is_telegram else None,
+        "channel_plan": ",".join(channel.value for channel in message.channel_plan) or None,
+        "fallback_texts": json.dumps(fallback_texts, ensure_ascii=False) if fallback_texts else None,
+        "fallback_of_id": None,
+        "ack_expires_at": message.ack_expires_at,
         "is_urgent": message.is_urgent,
         "priority": 0 if message.is_urgent else 1,
         "must_send": message.must_send,

@@ -26,7 +26,7 @@ from db.models.casework import (
 from db.models.contacts import ContactChannel, FamilyContact, NotifyInboundText, NotifyReceipt
 from db.models.conversations import ChatThrottle, ConversationState
 from db.models.message_log import MessageDirection, MessageRecord
-from db.models.outbox import ChatDeliveryState, DeliveryRateBucket, OutboxMessage, OutboxState
+from db.models.outbox import ChatDeliveryState, DeliveryRateBucket, OutboxChannel, OutboxMessage, OutboxState
 from db.models.parental_views import PactCommentary, YouSaidWeDid
 from db.models.scheduler import ScheduledJobRun
 from db.models.surveys import Survey, SurveyResponse, SurveyStatus
@@ -98,6 +98,7 @@ __all__ = [
     "ChatDeliveryState",
     "DeliveryRateBucket",
     "OutboxMessage",
+    "OutboxChannel",
     "OutboxState",
     "PactCommentary",
     "YouSaidWeDid",

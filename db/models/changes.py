@@ -50,14 +50,24 @@ class ChangeChild(SQLModel, table=True):
 
 
 class ChangeNotice(SQLModel, table=True):
-    """One carer's notice of one change: what was sent, whether they saw it, reminder and escalation."""
+    """One family member's notice of one change: what was sent, whether they saw it, reminder and escalation.
+
+    The recipient is a carer linked in Telegram (`carer_id`) or, for a family that never linked, a family
+    contact from the council's import (`family_contact_id`); a linked carer's contact is reached through the carer.
+    """
 
     __tablename__ = "change_notices"
-    __table_args__ = (UniqueConstraint("change_id", "carer_id"),)
+    __table_args__ = (UniqueConstraint("change_id", "carer_id"), UniqueConstraint("change_id", "family_contact_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     change_id: int = Field(sa_column=Column(Integer, ForeignKey("transport_changes.id", ondelete="CASCADE"), nullable=False, index=True))
-    carer_id: int = Field(sa_column=Column(Integer, ForeignKey("carers.id", ondelete="CASCADE"), nullable=False, index=True))
+    carer_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("carers.id", ondelete="CASCADE"), nullable=True, index=True)
+    )
+    family_contact_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("family_contacts.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
     child_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     outbox_message_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("outbox_messages.id", ondelete="SET NULL"), nullable=True)

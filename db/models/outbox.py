@@ -22,13 +22,29 @@ class OutboxState(StrEnum):
     SKIPPED = "skipped"
 
 
+class OutboxChannel(StrEnum):
+    """The way one outbox row travels: Telegram, or GOV.UK Notify's text, email or letter."""
+
+    TELEGRAM = "telegram"
+    SMS = "sms"
+    EMAIL = "email"
+    LETTER = "letter"
+
+
 class OutboxMessage(SQLModel, table=True):
-    """One message to one carer, with an idempotency key so it can never be sent twice."""
+    """One message to one carer on one channel, with an idempotency key so it can never be sent twice.
+
+    A notice is one or more rows sharing `notice_key` (the first row's idempotency key): the first on the
+    preferred channel, each later one created when the one before failed for good or went unacknowledged,
+    from `channel_plan` (the channels still held, in order) and `fallback_texts` (rendered for them already).
+    A Notify row's idempotency key is the notice key plus "#<channel>", and is sent to Notify as `reference`.
+    """
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
         # The claim's order (urgent first, then due time): read straight off this index, however long the queue.
-        Index("ix_outbox_messages_claim_order", "state", "priority", "not_before", "id"),
+        # Each channel's worker claims its own rows: channel leads so a Telegram claim never scans texts and emails.
+        Index("ix_outbox_messages_claim_order", "channel", "state", "priority", "not_before", "id"),
         Index("ix_outbox_messages_source", "source_type", "source_id"),
     )
 
@@ -38,6 +54,32 @@ class OutboxMessage(SQLModel, table=True):
         default=None, sa_column=Column(Integer, ForeignKey("carers.id", ondelete="SET NULL"), nullable=True, index=True)
     )
     chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
+    channel: str = Field(
+        default=OutboxChannel.TELEGRAM.value,
+        sa_column=Column(String(8), nullable=False, default="telegram", server_default="telegram"),
+    )
+    # The family contact (mobile, email, address) a Notify row goes to; read at send time, so erasure wins.
+    family_contact_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("family_contacts.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
+    notice_key: str | None = Field(default=None, sa_column=Column(String(160), nullable=True, index=True))
+    fallback_of_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("outbox_messages.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
+    # Channels still to try after this row, comma-separated in order ("sms,email"); empty when none is held.
+    channel_plan: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    # JSON {"sms": {"text": ...}, "email": {"subject": ..., "text": ...}}: the notice rendered for the held channels.
+    fallback_texts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    fallback_queued_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    subject: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    # The "I have seen this" link stops working after this (a change: when it takes effect).
+    ack_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    notify_id: str | None = Field(default=None, sa_column=Column(String(36), nullable=True, index=True))
+    # Notify's latest receipt: delivered, permanent-failure, temporary-failure, technical-failure...
+    notify_status: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    notify_status_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     purpose: str = Field(max_length=32)
     update_kind: str | None = Field(default=None, max_length=32)
     source_type: str = Field(max_length=32)

@@ -172,13 +172,22 @@ class DisruptionNotice(SQLModel, table=True):
     """One message about one report to one carer: the report itself, a correction, a withdrawal or the follow-up."""
 
     __tablename__ = "operator_disruption_notices"
-    __table_args__ = (UniqueConstraint("disruption_id", "carer_id", "step"),)
+    __table_args__ = (
+        UniqueConstraint("disruption_id", "carer_id", "step"),
+        UniqueConstraint("disruption_id", "family_contact_id", "step"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     disruption_id: int = Field(
         sa_column=Column(Integer, ForeignKey("operator_disruptions.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    carer_id: int = Field(sa_column=Column(Integer, ForeignKey("carers.id", ondelete="CASCADE"), nullable=False, index=True))
+    carer_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("carers.id", ondelete="CASCADE"), nullable=True, index=True)
+    )
+    family_contact_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("family_contacts.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
     step: str = Field(max_length=16)
     child_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     outbox_message_id: int | None = None

@@ -17,7 +17,16 @@ from sqlmodel import select as sqlmodel_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.delivery.bulk_postgres import save_chat_schedule_postgresql, save_sent_with_log_postgresql
-from db.models import Carer, ChatDeliveryState, DeliveryRateBucket, MessageDirection, MessageRecord, OutboxMessage, OutboxState
+from db.models import (
+    Carer,
+    ChatDeliveryState,
+    DeliveryRateBucket,
+    MessageDirection,
+    MessageRecord,
+    OutboxChannel,
+    OutboxMessage,
+    OutboxState,
+)
 
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 _chats = ChatDeliveryState.__table__  # type: ignore[attr-defined]
@@ -112,6 +121,7 @@ async def fetch_claimable_rows(session: AsyncSession, *, now: datetime, limit: i
             )
         )
         .where(
+            _outbox.c.channel == OutboxChannel.TELEGRAM.value,
             _outbox.c.state == OutboxState.QUEUED.value,
             _outbox.c.not_before <= now,
             or_(_chats.c.next_send_at.is_(None), _chats.c.next_send_at <= now),
