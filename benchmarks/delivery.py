@@ -4,6 +4,8 @@
     python -m benchmarks.delivery b              # the same with the cap lifted, SQLite and PostgreSQL, 2 worker processes
     python -m benchmarks.delivery c              # a change affecting 1,390 children
     python -m benchmarks.delivery d              # (a) through a plain PTB loop and PTB's AIORateLimiter
+    python -m benchmarks.delivery e              # 1,390 children: 30% Telegram, 50% SMS, 20% email, 2% Notify 429s
+    python -m benchmarks.delivery f              # "running late" on a 40-family route during a 10,000-family broadcast
     python -m benchmarks.delivery all            # everything, in that order
 Options: --count N (audience size), --backend sqlite|postgresql (a, c), --worker-processes N (b; 0 = in-process).
 """
@@ -170,26 +172,46 @@ async def scenario_d(*, count: int) -> None:
               f"losses {result.losses}; rejected {result.rejected}; total {elapsed:.0f}s")
 
 
+async def scenario_e(*, children: int, backend: str) -> None:
+    """(e) A change reaching 1,390 children's families by Telegram, text and email through GOV.UK Notify."""
+    from benchmarks.notify_scenario import run_notify_scenario
+
+    with postgres_server() if backend == "postgresql" else nullcontext() as postgres:
+        async with fresh_database(backend, postgres=postgres) as url:
+            figures = await run_notify_scenario(url=url, children=children)
+    notify_floor_s = (figures.texts + figures.emails) / 50
+    print(f"(e) change affecting {children} children ({backend}): {figures.telegram} by Telegram, {figures.texts} texts, "
+          f"{figures.emails} emails; every notice accepted by its channel after {figures.seconds:.1f}s "
+          f"(Notify floor {notify_floor_s:.1f}s at 3,000 requests a minute); Notify requests {figures.notify_requests}, "
+          f"429s {figures.rate_limited}; duplicates {figures.duplicates}; losses {figures.losses}")
+
+
 def main() -> None:
     """Parse the scenario and run it."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["a", "b", "c", "d", "all"])
+    parser.add_argument("scenario", choices=["a", "b", "c", "d", "e", "f", "all"])
     parser.add_argument("--count", type=int, default=10_000, help="audience size for a, b and d")
-    parser.add_argument("--children", type=int, default=1_390, help="children affected in c")
+    parser.add_argument("--children", type=int, default=1_390, help="children affected in c and e")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument(
         "--worker-processes", type=int, default=2, help="`carerline deliver` processes for b (0: one worker in-process)"
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    chosen = ["a", "b", "c", "d"] if args.scenario == "all" else [args.scenario]
+    chosen = ["a", "b", "c", "d", "e", "f"] if args.scenario == "all" else [args.scenario]
     for scenario in chosen:
         if scenario == "a":
             run_fast(scenario_a(count=args.count, backend=args.backend))
         elif scenario == "b":
             run_fast(scenario_b(count=args.count, worker_processes=args.worker_processes))
+        elif scenario == "f":
+            from benchmarks.operator_late import scenario_f
+
+            run_fast(scenario_f(count=args.count, backend=args.backend, settings_for=_settings, cap_per_s=CAP_PER_S))
         elif scenario == "c":
             run_fast(scenario_c(children=args.children, backend=args.backend))
+        elif scenario == "e":
+            run_fast(scenario_e(children=args.children, backend=args.backend))
         else:
             run_fast(scenario_d(count=args.count))
 

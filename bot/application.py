@@ -17,7 +17,7 @@ from bot import kind_answers
 from bot.button_handler import ButtonHandler
 from bot.context import SERVICES_KEY, CarerlineApplication, CarerlineContext
 from messaging.dependencies import Dependencies
-from bot.handlers import consent, linking, menu, my_data, settings
+from bot.handlers import consent, contact_settings, linking, menu, my_data, settings
 from bot.routing import bad_input
 from bot.handlers import acknowledgements, application_status
 from bot.handlers import feedback, problems
@@ -28,11 +28,13 @@ from bot.routing.errors import handle_error
 from bot.routing.recording import record_incoming_update
 from bot.routing.turn_start import begin_turn
 from bot.menu import register_commands
+from bot.operator_flow.gate import operator_gate
 from bot.polling import ScreenedUpdatesRequest
 from bot.processing import PerChatUpdateProcessor
 
-RECORDING_GROUP = -2  # runs before every other group
-TURN_GROUP = -1  # then the flood throttle and the chat's state, read once for the handlers in group 0
+RECORDING_GROUP = -3  # runs before every other group
+TURN_GROUP = -2  # then the flood throttle and the chat's state, read once for the handlers in group 0
+OPERATOR_GROUP = -1  # then operator chats (bot/operator_flow), which never reach the family handlers in group 0
 
 
 def build_bot_application(*, services: Dependencies, webhook_mode: bool) -> CarerlineApplication:
@@ -66,6 +68,8 @@ def _add_handlers(application: CarerlineApplication) -> None:
     application.add_handler(TypeHandler(Update, record_incoming_update), group=RECORDING_GROUP)
     # Then one handler reads the chat's carer and conversation state (and stops floods).
     application.add_handler(TypeHandler(Update, begin_turn), group=TURN_GROUP)
+    # Operator codes and linked operator chats are answered here and stop; family chats pass straight on.
+    application.add_handler(TypeHandler(Update, operator_gate), group=OPERATOR_GROUP)
     # Edits first: otherwise an edited "/start" or text would run as if it were new.
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, bad_input.edited))
     application.add_handler(CommandHandler("start", linking.start))
@@ -145,6 +149,12 @@ def _button_handlers() -> list[tuple[str, object]]:
         ("^set:unlink$", settings.choose_child_to_unlink),
         (settings.UNLINK_CHILD_PATTERN, settings.confirm_unlink),
         (settings.UNLINK_YES_PATTERN, settings.unlink),
+        (f"^{contact_settings.CONTACT}$", contact_settings.show_contact),
+        (f"^{contact_settings.CHOOSE_CHANNEL}$", contact_settings.choose_channel_menu),
+        (contact_settings.CHANNEL_PATTERN, contact_settings.change_channel),
+        (contact_settings.ASK_PATTERN, contact_settings.ask_detail),
+        (contact_settings.REMOVE_PATTERN, contact_settings.remove_detail),
+        (contact_settings.WHO_PATTERN, contact_settings.answer_who),
         ("^set:withdraw$", settings.confirm_withdraw),
         (settings.WITHDRAW_YES_PATTERN, settings.withdraw),
         ("^data:export$", my_data.send_copy),

@@ -9,25 +9,40 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+# PTB's own limit only bounds the tasks waiting here; a chat waiting for its previous update must not hold a slot.
+MAX_WAITING_UPDATES = 100_000
+# Updates being worked on at once, across chats (measured with benchmarks.replies; more only lengthens the queue
+# for SQLite's one writer and the database pool).
+DEFAULT_CONCURRENT_UPDATES = 32
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """A parent pressing two buttons quickly must not race their own conversation state."""
+    """A parent pressing two buttons quickly must not race their own conversation state.
 
-    def __init__(self, *, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates=max_concurrent_updates)
+    Each update first waits for its chat's previous update (in arrival order), and only then for one of the
+    working slots, so one busy chat never holds slots that other chats could use.
+    """
+
+    def __init__(self, *, max_concurrent_updates: int = DEFAULT_CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates=MAX_WAITING_UPDATES)
+        self.working_slots = max_concurrent_updates
+        self._slots: asyncio.Semaphore | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiters: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the handler coroutine while holding the lock of the update's chat."""
+        """Run the handler coroutine while holding the lock of the update's chat and a working slot."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.working_slots)
         chat_id = _chat_id(update)
         if chat_id is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._waiters[chat_id] = self._waiters.get(chat_id, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._waiters[chat_id] -= 1

@@ -16,13 +16,16 @@ from telegram.constants import ParseMode
 from telegram.error import RetryAfter
 
 from bot.context import CarerlineContext
-from db.dao.delivery.message_log import save_deidentified_outbound_message, save_outbound_message
+from bot.message_log_writer import MessageLogWriter
+from db.dao.delivery.message_log import OutboundRow
+from db.types import utc_now
 from messaging.channels.telegram import retry_after_s
 
 logger = logging.getLogger(__name__)
 # Telegram asks for about a second when a person taps quickly; a wait longer than this is an outage, not a tap.
 MAX_FLOOD_WAIT_S = 60.0
 MAX_SEND_ATTEMPTS = 5
+_LOG_WRITER_KEY = "carerline_message_log_writer"
 
 
 async def send_reply(
@@ -103,11 +106,21 @@ async def _record(
     context: CarerlineContext, *, chat_id: int | None, kind: str, words: str | None, message: Message | None
 ) -> None:
     """Keep the council's copy of a reply; without a chat id it is kept de-identified (after an erasure)."""
-    async with context.services.database.transaction() as session:
-        if chat_id is None or message is None:
-            await save_deidentified_outbound_message(session, kind=kind)
-        else:
-            await save_outbound_message(
-                session, chat_id=chat_id, kind=kind, text=words, telegram_message_id=message.message_id
-            )
+    deidentified = chat_id is None or message is None
+    row = OutboundRow(
+        chat_id=None if deidentified else chat_id,
+        kind=kind,
+        text=None if deidentified else words,
+        telegram_message_id=None if deidentified or message is None else message.message_id,
+        sent_at=utc_now(),
+    )
+    await _log_writer(context).record(row)
     context.services.metrics.messages_sent.labels(kind=kind).inc()
+
+
+def _log_writer(context: CarerlineContext) -> MessageLogWriter:
+    """The process's one writer for sent messages (replies of many chats share its transactions)."""
+    writer = context.bot_data.get(_LOG_WRITER_KEY)
+    if writer is None:
+        writer = context.bot_data[_LOG_WRITER_KEY] = MessageLogWriter(database=context.services.database)
+    return writer

@@ -8,9 +8,18 @@ from telegram import InlineKeyboardMarkup, Message
 
 from bot.context import CarerlineContext
 from bot.replies import send_reply
-from services.carers.conversations import ChatContext
+from services.carers.conversations import ChatContext, ThrottleDecision
 
 _TURN_ATTRIBUTE = "carerline_turn"
+_OPENING_ATTRIBUTE = "carerline_turn_opening"
+
+
+@dataclass(frozen=True)
+class TurnOpening:
+    """What the recording transaction also read for the turn: the throttle's decision and the chat's state."""
+
+    decision: ThrottleDecision
+    chat: ChatContext
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,16 @@ def turn_of(context: CarerlineContext) -> Turn | None:
 def remember_turn(context: CarerlineContext, turn: Turn) -> None:
     """Keep the turn on the update's context (PTB shares one context across handler groups)."""
     setattr(context, _TURN_ATTRIBUTE, turn)
+
+
+def opening_of(context: CarerlineContext) -> TurnOpening | None:
+    """The throttle decision and chat state read with the update's record, if they were."""
+    return getattr(context, _OPENING_ATTRIBUTE, None)
+
+
+def remember_opening(context: CarerlineContext, opening: TurnOpening) -> None:
+    """Keep them for `begin_turn` (one transaction per update instead of two)."""
+    setattr(context, _OPENING_ATTRIBUTE, opening)
 
 
 def switch_language(context: CarerlineContext, language: str) -> Turn:

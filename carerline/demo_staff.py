@@ -5,6 +5,8 @@ from __future__ import annotations
 from db.dao.transport.data import fetch_operator_by_code
 from db.engine import Database
 from db.models.staff import StaffRole
+from db.types import utc_now
+from services.operators.chats import issue_chat_code
 from services.staff.audit import Actor
 from services.staff.accounts import AccountNotFound, create_user, find_user_by_email
 
@@ -57,4 +59,9 @@ async def _seed_sandbox_operator(database: Database) -> str:
                 session, email=email, display_name=name, role=StaffRole.OPERATOR, password=SANDBOX_PASSWORD,
                 actor=Actor.system("sandbox"), operator_id=operator.id,
             )
-    return f"\n  Operator sign-in ({operator.name}): {email} (password {SANDBOX_PASSWORD}), then report at /operator"
+        # A fresh one-time code each start, so the bot's operator flow can be tried from the phone page.
+        issued = await issue_chat_code(session, operator_id=operator.id or 0, actor=Actor.system("sandbox"), now=utc_now())
+    return (
+        f"\n  Operator sign-in ({operator.name}): {email} (password {SANDBOX_PASSWORD}), then report at /operator"
+        f"\n  Operator in the bot: as a new person on the phone page, send /start {issued.code} (works once, for 24 hours)"
+    )

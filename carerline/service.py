@@ -22,9 +22,11 @@ from carerline.startup import SqliteServeLock, require_reachable_database, sqlit
 from db.engine import Database
 from db.migrate import upgrade_database_async
 from messaging.delivery.settings import DeliverySettings
-from messaging.delivery.engine import DeliveryEngine
+from messaging.delivery.engine import DeliveryEngine, build_notify_worker
+from messaging.delivery.notify_worker import NotifyDeliveryWorker
 from messaging.runtime_registry import register_services
 from carerline.jobs import add_standing_jobs
+from carerline.notify_alerts import notify_duty_alert
 from messaging.scheduler import build_scheduler, finish_scheduled_jobs
 from web.app import init_web_app
 
@@ -41,6 +43,7 @@ class CarerlineService:
         self.settings = settings
         self.delivery_settings = delivery
         self.delivery: DeliveryEngine | None = None
+        self.notify_delivery: NotifyDeliveryWorker | None = None
         self.metrics = metrics or Metrics()
         self.lifecycle = Lifecycle()
         self.database: Database | None = None
@@ -84,6 +87,13 @@ class CarerlineService:
             settings=self.settings, database=self.database, delivery=self.delivery_settings, metrics=self.metrics
         )
         await self.delivery.start()
+        # Texts, emails and letters through GOV.UK Notify, when CARERLINE_NOTIFY_API_KEY is set.
+        self.notify_delivery = build_notify_worker(
+            settings=self.settings, database=self.database, delivery=self.delivery.delivery, metrics=self.metrics,
+            alert=notify_duty_alert(self.settings),
+        )
+        if self.notify_delivery is not None:
+            await self.notify_delivery.start()
         self.lifecycle.update_queue = self.bot_application.update_queue
         await self._start_web(dependencies)
         await self._start_receiving_updates()
@@ -110,8 +120,9 @@ class CarerlineService:
             if application.running:
                 await application.stop()  # handles every update already queued, then returns
             await application.shutdown()
-        if self.delivery is not None:
-            await self.delivery.stop(grace_s=self.settings.shutdown_grace_s / 2)  # finishes sends in flight
+        workers = [worker for worker in (self.delivery, self.notify_delivery) if worker is not None]
+        # Both finish sends in flight and hand back rows not yet attempted, side by side.
+        await asyncio.gather(*(worker.stop(grace_s=self.settings.shutdown_grace_s / 2) for worker in workers))
         register_services(None)
         if self.database is not None:
             await self.database.dispose()

@@ -37,6 +37,15 @@ class Metrics:
             "When the scheduler last ran its heartbeat job",
             registry=self.registry,
         )
+        self.notify_requests = Counter(
+            "carerline_notify_requests_total", "GOV.UK Notify send requests by channel and outcome",
+            ["channel", "outcome"], registry=self.registry,
+        )
+        self.notify_channel_held_until = Gauge(
+            "carerline_notify_channel_held_until_seconds",
+            "Epoch second until which a Notify channel is held (0 when open)", ["channel", "reason"],
+            registry=self.registry,
+        )
         self.is_draining = Gauge(
             "carerline_draining", "1 while the service is shutting down", registry=self.registry
         )

@@ -109,11 +109,18 @@ class Settings(BaseSettings):
     notify_base_url: AnyHttpUrl = AnyHttpUrl("https://api.notifications.service.gov.uk")
     notify_callback_token: SecretStr | None = None
     notify_timeout_s: float = Field(default=30.0, gt=0, le=120)
+    # Notify's limit is a token bucket of 3,000 requests a minute per API key; every process paces from one
+    # schedule in the database (messaging/delivery/notify_worker.py). A configuration error holds a channel this long.
+    notify_rate_per_minute: int = Field(default=3000, ge=1, le=3000)
+    notify_configuration_hold_s: float = Field(default=300.0, gt=0, le=86_400)
+    notify_rate_limit_max_pause_s: float = Field(default=30.0, gt=0, le=3600)
     # One template per message kind and channel ({"change_notice.sms": "<uuid>"}), else the generic ((body)) ones.
     notify_template_ids: dict[str, str] = Field(default_factory=dict)
     notify_generic_sms_template_id: str | None = None
     notify_generic_email_template_id: str | None = None
     notify_generic_letter_template_id: str | None = None
+    # Signs the "I have seen this" links in texts and emails (messaging/ack_links.py); required with Notify.
+    ack_link_secret: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -149,7 +156,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a Notify template id (a UUID)")
         return value
 
-    @field_validator("case_key_secret")
+    @field_validator("case_key_secret", "ack_link_secret")
     @classmethod
     def _case_key_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().strip()) < 32:
@@ -237,9 +244,20 @@ class Settings(BaseSettings):
                 if not value:
                     raise ConfigurationError(f"{ENV_PREFIX}{name} is missing: email duty alerts need it")
 
+    def require_ack_link_secret(self) -> bytes:
+        """The secret behind the signed acknowledgement links, or a ConfigurationError naming the variable."""
+        if self.ack_link_secret is None:
+            raise ConfigurationError(
+                "CARERLINE_ACK_LINK_SECRET is missing: GOV.UK Notify texts and emails carry a signed link; set it to "
+                "at least 32 random characters (python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return self.ack_link_secret.get_secret_value().strip().encode()
+
     def check_for_service(self) -> None:
         """Raise ConfigurationError if `serve` cannot run with these settings."""
         self.require_bot_token()
+        if self.notify_api_key is not None:
+            self.require_ack_link_secret()
         if self.is_webhook_mode and self.webhook_secret is None:
             raise ConfigurationError(
                 "CARERLINE_WEBHOOK_SECRET is missing: webhook mode (CARERLINE_PUBLIC_URL is set) "

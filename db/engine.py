@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,46 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.sqlite_inline import inline_connector
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a transaction may wait for its turn at SQLite's one writer in this process before it fails.
+SQLITE_WRITER_WAIT_S = 60.0
+_HOLDS_SQLITE_WRITER: ContextVar[bool] = ContextVar("holds_sqlite_writer", default=False)
+
+
+class SqliteWriterQueue:
+    """SQLite's transactions (all BEGIN IMMEDIATE) take turns in this process, first come first served.
+
+    Without it, concurrent writers meet SQLite's busy handler, which sleeps and retries (1, 2, 5, ... 100 ms)
+    and gives "database is locked" after the busy timeout: a crowd of updates then waits on sleeps, not work.
+    A transaction opened inside another one in the same task does not queue again (it would wait on itself).
+    """
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold the process's SQLite writer for the block."""
+        if _HOLDS_SQLITE_WRITER.get():
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        try:
+            async with asyncio.timeout(SQLITE_WRITER_WAIT_S):
+                await lock.acquire()
+        except TimeoutError:
+            raise TimeoutError(f"waited {SQLITE_WRITER_WAIT_S:.0f} s for SQLite's writer") from None
+        token = _HOLDS_SQLITE_WRITER.set(True)
+        try:
+            yield
+        finally:
+            _HOLDS_SQLITE_WRITER.reset(token)
+            lock.release()
 
 
 def _prepare_sqlite(engine: AsyncEngine) -> None:
@@ -40,7 +82,9 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.drivername.startswith("sqlite"):
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # Statements run in the loop's thread (db/sqlite_inline.py): no thread hop per statement.
+        connect = inline_connector(url.database or ":memory:", timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        engine = create_async_engine(url, async_creator=connect)
         _prepare_sqlite(engine)
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
@@ -53,6 +97,7 @@ class Database:
         self.url = database_url
         self.engine = create_engine(database_url, pool_size=pool_size)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._sqlite_writer = SqliteWriterQueue() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -61,8 +106,15 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commits when the block ends, rolls back on any exception."""
-        async with self._sessions() as session, session.begin():
+        """One unit of work: commits when the block ends, rolls back on any exception.
+
+        Keep the block to database work: on SQLite it holds the one writer, so never await the network in it.
+        """
+        if self._sqlite_writer is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._sqlite_writer.turn(), self._sessions() as session, session.begin():
             yield session
 
     async def is_reachable(self) -> bool:

@@ -1,7 +1,8 @@
 """What GOV.UK Notify posts to our callbacks: delivery receipts and received texts, checked and recorded.
 
-Receipts are kept by Notify's id with our `reference` (the outbox's key, from the next part of issue 13),
-so a receipt that arrives before its delivery row exists is still held and can be attached later.
+Receipts are kept by Notify's id with our `reference` (the outbox row's idempotency key), and put on the outbox row
+(matched by reference, so a receipt that beats the worker's record of the Notify id still finds it). A failure status
+ends the row for good on its channel (Notify has stopped trying) and queues the notice's next channel.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.delivery.notify_receipts import save_inbound_text, save_receipt
+from db.dao.delivery.notify_receipts import save_inbound_text, save_receipt, save_receipt_on_outbox
 from db.models import NotifyInboundText, NotifyReceipt
+from messaging.fallback import fall_back
 
 # Notify's statuses for texts and emails (and letters, should a receipt for one come).
 STATUSES = frozenset({
     "created", "sending", "pending", "sent", "delivered", "permanent-failure", "temporary-failure",
     "technical-failure", "accepted", "received", "cancelled", "validation-failed", "virus-scan-failed",
 })
+# Notify has stopped trying: temporary and technical failures included (it retried for up to 72 hours already).
+FAILURE_STATUSES = frozenset({"permanent-failure", "temporary-failure", "technical-failure", "validation-failed",
+                              "virus-scan-failed", "cancelled"})
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_INBOUND_CHARACTERS = 2000
 
@@ -60,8 +65,15 @@ def parse_inbound_callback(payload: Any, *, now: datetime) -> NotifyInboundText:
 
 
 async def record_status_callback(session: AsyncSession, *, payload: Any, now: datetime) -> NotifyReceipt:
-    """Check and record one delivery receipt (a repeated one updates the same row)."""
-    return await save_receipt(session, receipt=parse_status_callback(payload, now=now))
+    """Check and record one delivery receipt (a repeated one updates the same row), on its outbox row too."""
+    receipt = await save_receipt(session, receipt=parse_status_callback(payload, now=now))
+    failed = await save_receipt_on_outbox(
+        session, reference=receipt.reference, notify_id=receipt.notify_id, status=receipt.status,
+        at=receipt.completed_at or now, fails_row=receipt.status in FAILURE_STATUSES,
+    )
+    if failed:
+        await fall_back(session, row_ids=failed, reason=f"Notify: {receipt.status}", now=now)
+    return receipt
 
 
 async def record_inbound_text(session: AsyncSession, *, payload: Any, now: datetime) -> bool:

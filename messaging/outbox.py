@@ -18,10 +18,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.delivery.outbox import fetch_outbox_ids, insert_outbox_rows
 from db.models import Carer, FamilyContact, OutboxChannel, OutboxState
+from messaging.fallback import FALL_BACK_SKIPS, fall_back
+from messaging.outbox_keys import (  # noqa: F401 - the outbox's public helpers, kept importable from here
+    ACK_CALLBACK_PREFIX,
+    OUTBOX_ID_PLACEHOLDER,
+    notify_idempotency_key,
+    seen_button_markup,
+)
 from messaging.quiet_hours import quiet_hours_end
-
-OUTBOX_ID_PLACEHOLDER = "{outbox_id}"
-ACK_CALLBACK_PREFIX = "ack:"
 
 
 @dataclass(frozen=True)
@@ -75,14 +79,6 @@ class EnqueueResult:
         return sum(self.skipped.values())
 
 
-def seen_button_markup(label: str, *, menu_label: str | None = None) -> dict[str, Any]:
-    """The "I've seen this" button (callback data ack:<outbox id>), and a way to the menu when labelled."""
-    rows = [[{"text": label, "callback_data": ACK_CALLBACK_PREFIX + OUTBOX_ID_PLACEHOLDER}]]
-    if menu_label is not None:
-        rows.append([{"text": menu_label, "callback_data": "menu:main"}])
-    return {"inline_keyboard": rows}
-
-
 def markup_for_row(reply_markup: str | None, *, outbox_id: int) -> str | None:
     """The stored keyboard (JSON text) with this row's id filled in, exactly as sent."""
     if reply_markup is None:
@@ -117,11 +113,6 @@ def _contact_holds(contact: FamilyContact | None, *, channel: OutboxChannel) -> 
     return bool(detail)
 
 
-def notify_idempotency_key(notice_key: str, *, channel: OutboxChannel) -> str:
-    """A Notify row's key (and Notify `reference`): the notice's key and the channel."""
-    return f"{notice_key}#{channel.value}"
-
-
 async def enqueue_messages(session: AsyncSession, *, messages: list[OutgoingMessage], now: datetime) -> EnqueueResult:
     """Write the messages to the outbox in bulk; a key already there is left alone (never sent twice).
 
@@ -142,7 +133,19 @@ async def enqueue_messages(session: AsyncSession, *, messages: list[OutgoingMess
         found = await fetch_outbox_ids(session, idempotency_keys=missing)
         result.outbox_ids.update({by_row_key[key]: row_id for key, row_id in found.items()})
     _count_outcomes(result, rows=rows, inserted=set(inserted))
+    await _fall_back_from_skipped(session, rows=rows, inserted=inserted, now=now)
     return result
+
+
+async def _fall_back_from_skipped(
+    session: AsyncSession, *, rows: list[dict[str, Any]], inserted: dict[str, int], now: datetime
+) -> None:
+    """A first row skipped because its channel cannot reach them (no chat, no number): the plan's next channel."""
+    row_ids = [inserted[row["idempotency_key"]] for row in rows if row["idempotency_key"] in inserted
+               and row["state"] == OutboxState.SKIPPED.value and row["last_error"] in FALL_BACK_SKIPS
+               and row["channel_plan"]]
+    if row_ids:
+        await fall_back(session, row_ids=row_ids, reason="cannot be reached on the first channel", now=now)
 
 
 def _row(message: OutgoingMessage, *, markup: str | None, now: datetime) -> dict[str, Any]:

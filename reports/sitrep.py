@@ -26,6 +26,7 @@ from db.dao.reports.sitrep import (
     count_unacknowledged_change_notices,
 )
 from db.engine import Database
+from reports.operator_figures import OperatorFigures, build_operator_figures, operator_csv_rows
 from db.models.casework import DutyAlertStatus
 from db.types import utc_now
 from messaging.runtime_registry import current_services
@@ -58,6 +59,7 @@ class SitRep:
     produced_at: datetime
     period_start: datetime
     figures: tuple[SitRepFigure, ...]
+    operators: OperatorFigures | None = None  # disruptions by operator and kind, and report-to-families timings
 
     def count(self, key: str) -> int:
         """One figure's count by key."""
@@ -90,7 +92,8 @@ async def build_sitrep(session: AsyncSession, *, now: datetime, due_soon_working
                      sum(item.deadline.status == DeadlineStatus.OVERDUE for item in queue),
                      "Open complaints past their next Complaint Handling Code deadline."),
     )
-    return SitRep(produced_at=now, period_start=start, figures=figures)
+    operators = await build_operator_figures(session, since=start, until=now)
+    return SitRep(produced_at=now, period_start=start, figures=figures, operators=operators)
 
 
 @lru_cache(maxsize=1)
@@ -114,12 +117,15 @@ def render_sitrep_csv(sitrep: SitRep) -> str:
     for figure in sitrep.figures:
         writer.writerow([figure.label, figure.count, figure.definition,
                          sitrep.period_start.isoformat(), sitrep.produced_at.isoformat()])
+    for label, value, definition in operator_csv_rows(sitrep.operators):
+        writer.writerow([label, value, definition, sitrep.period_start.isoformat(), sitrep.produced_at.isoformat()])
     return buffer.getvalue()
 
 
 def render_sitrep_message(sitrep: SitRep, *, staff_base_url: str) -> RenderedMessage:
     """The SitRep as a duty message: email text and HTML (and a short Telegram form the notifier requires)."""
     lines = [f"{figure.label}: {figure.count}" for figure in sitrep.figures]
+    lines += sitrep.operators.lines() if sitrep.operators is not None else []
     link = f"{staff_base_url.rstrip('/')}/reports/sitrep"
     text = "\n".join([f"Carerline SitRep, {local_time(sitrep.produced_at)}", "", *lines, "", link]) + "\n"
     telegram = "\n".join(["<b>Carerline SitRep</b>", *(_escape(line) for line in lines), _escape(link)])

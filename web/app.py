@@ -14,6 +14,7 @@ from web.keys import DATABASE, LIFECYCLE, METRICS, SETTINGS
 from web.staff_side import install_staff_side
 from web.views import health
 from web.views.notify_callbacks import receive_inbound, receive_status
+from web.views.seen import add_seen_routes
 from web.views.telegram_webhook import BOT_APPLICATION, receive_update
 
 
@@ -42,4 +43,6 @@ def init_web_app(
     app.router.add_post("/notify/callbacks/status", receive_status)
     app.router.add_post("/notify/callbacks/inbound", receive_inbound)
     install_staff_side(app, settings=settings, clock=clock)
+    # The signed "I've seen this" link in texts and emails: public, GET shows, POST records.
+    add_seen_routes(app)
     return app

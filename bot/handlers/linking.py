@@ -7,6 +7,7 @@ from telegram import Update
 from bot.context import CarerlineContext
 from bot.guards import needs_consent, with_turn
 from bot.kind_answers import not_understood_text
+from bot.handlers import contact_settings
 from bot.handlers.consent import show_privacy_notice
 from bot.handlers.menu import send_menu
 from bot.linking_replies import link_reply
@@ -14,7 +15,7 @@ from bot.menu import back_to_menu_keyboard
 from bot.turns import Turn, say
 from core.i18n import text
 from db.types import utc_now
-from services.carers.conversations import Step
+from services.carers.conversations import CONTACT_STEPS, Step
 from services.carers.linking import ask_for_code, link_with_code
 from services.carers.codes import normalise_code
 
@@ -37,6 +38,10 @@ async def receive_text(update: Update, context: CarerlineContext, turn: Turn) ->
     """Typed text: a code while we wait for one (or anything shaped like a code); otherwise a kind answer."""
     message = update.effective_message
     assert message is not None and message.text is not None
+    if turn.has_consent and turn.chat.step in CONTACT_STEPS:
+        # bot/routing/typed_text.py sends every step it does not know here; a contact detail is not a code.
+        await contact_settings.receive_text(update, context, turn)
+        return
     code = normalise_code(message.text)
     if not turn.has_consent:
         intro = "consent.code_kept_until_consent" if code else None

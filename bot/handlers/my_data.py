@@ -7,6 +7,7 @@ from telegram import Update
 from bot.context import CarerlineContext
 from bot.formatting import time_of_day, uk_time_of_day
 from bot.guards import needs_carer
+from bot.handlers.contact_settings import channel_name
 from bot.kind_answers import old_button
 from bot.menu import MY_DATA, button, keyboard, menu_button
 from bot.replies import send_document_reply, send_reply_after_erasure
@@ -14,6 +15,8 @@ from bot.turns import Turn, matched, say
 from core.i18n import LANGUAGE_NAMES, plain_text, text
 from db.types import utc_now
 from services.privacy.my_data import EXPORT_FILE_NAME, HeldData, ask_to_erase, describe_held_data, erase_my_data, export_carer_data
+from services.carers.contact_details import masked_email, masked_mobile
+from services.carers.contacts import HeldContact
 from services.carers.conversations import StaleStepError
 
 ERASE_YES_PATTERN = r"^data:erase_yes:(\d+)$"
@@ -38,9 +41,27 @@ def _describe(held: HeldData, language: str) -> str:
         when = held.consent_given_at.date().strftime("%d/%m/%Y")
         key = "data.consent_withdrawn" if held.has_withdrawn else "data.consent"
         lines.append(text(key, language=language, date=when, version=held.consent_notice_version or ""))
+    if held.contact is not None:
+        lines.extend(_contact_lines(held.contact, language))
     lines.append(text("data.messages", language=language, count=held.message_count))
     lines.append(text("data.outro", language=language))
     return "\n".join(lines)
+
+
+def _contact_lines(contact: HeldContact, language: str) -> list[str]:
+    none = plain_text("contact.none_held", language=language)
+    lines = [
+        text(
+            "data.contact",
+            language=language,
+            channel=channel_name(contact.channel, language),
+            mobile=masked_mobile(contact.mobile_e164) if contact.mobile_e164 else none,
+            email=masked_email(contact.email) if contact.email else none,
+        )
+    ]
+    if contact.has_postal_address:
+        lines.append(text("data.contact_address", language=language))
+    return lines
 
 
 @needs_carer

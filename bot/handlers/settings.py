@@ -59,6 +59,7 @@ def _settings_keyboard(language: str) -> InlineKeyboardMarkup:
         [button("settings.button.language", "set:language", language=language)],
         [button("settings.button.quiet", "set:quiet", language=language)],
         [button("settings.button.kinds", "set:kinds", language=language)],
+        [button("settings.button.contact", "set:contact", language=language)],
         [button("settings.button.unlink", "set:unlink", language=language)],
         [button("settings.button.withdraw", "set:withdraw", language=language)],
         [menu_button(language)],

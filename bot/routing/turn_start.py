@@ -1,4 +1,4 @@
-"""Before any handler: throttle floods, then read the chat's carer and conversation state once."""
+"""Before any handler: throttle floods, then hand the handlers the chat's carer and conversation state, read once."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import CarerlineContext
 from bot.routing.bad_input import warn_about_flood
-from bot.turns import Turn, remember_turn
+from bot.turns import Turn, TurnOpening, opening_of, remember_turn
 from core.i18n import language_for
 from db.types import utc_now
 from services.carers.conversations import ThrottleDecision, load_chat_context, register_update
 
 
 async def begin_turn(update: Update, context: CarerlineContext) -> None:
-    """Throttle floods, then read the chat's carer and conversation state for the handlers after us."""
+    """Answer a button press, stop floods, and prepare the turn for the handlers after us."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
@@ -28,23 +28,28 @@ async def begin_turn(update: Update, context: CarerlineContext) -> None:
             pass  # too old to answer; the reply below still explains
     if update.effective_message is None and update.callback_query is None:
         return
-    services = context.services
-    settings = services.settings
-    async with services.database.transaction() as session:
+    # The recording transaction read these already; read them here only if it did not.
+    opening = opening_of(context) or await _read_opening(context, chat_id=chat.id)
+    carer = opening.chat.carer
+    language = carer.language if carer is not None else language_for(user.language_code)
+    turn = Turn(chat_id=chat.id, first_name=user.first_name or "", language=language, chat=opening.chat)
+    remember_turn(context, turn)
+    if opening.decision == ThrottleDecision.ALLOW:
+        return
+    if opening.decision == ThrottleDecision.WARN:
+        await warn_about_flood(context, turn)
+    raise ApplicationHandlerStop
+
+
+async def _read_opening(context: CarerlineContext, *, chat_id: int) -> TurnOpening:
+    settings = context.services.settings
+    async with context.services.database.transaction() as session:
         decision = await register_update(
             session,
-            chat_id=chat.id,
+            chat_id=chat_id,
             now=utc_now(),
             max_updates=settings.chat_flood_max_updates,
             window_s=settings.chat_flood_window_s,
         )
-        chat_context = await load_chat_context(session, chat_id=chat.id)
-    carer = chat_context.carer
-    language = carer.language if carer is not None else language_for(user.language_code)
-    turn = Turn(chat_id=chat.id, first_name=user.first_name or "", language=language, chat=chat_context)
-    remember_turn(context, turn)
-    if decision == ThrottleDecision.ALLOW:
-        return
-    if decision == ThrottleDecision.WARN:
-        await warn_about_flood(context, turn)
-    raise ApplicationHandlerStop
+        chat = await load_chat_context(session, chat_id=chat_id)
+    return TurnOpening(decision=decision, chat=chat)

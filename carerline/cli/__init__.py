@@ -49,12 +49,13 @@ app.add_typer(parental_views_commands.app, name="report")
 @app.command()
 def serve() -> None:
     """Run the bot, the staff web side and the scheduler (webhook mode when CARERLINE_PUBLIC_URL is set)."""
+    from carerline.cli.delivery import run_fast
     from carerline.service import CarerlineService, run_until_signalled
     from core.settings import load_settings
 
     settings = load_settings()
     configure_logging(level=settings.log_level)
-    asyncio.run(run_until_signalled(service=CarerlineService(settings=settings)))
+    run_fast(run_until_signalled(service=CarerlineService(settings=settings)))
 
 
 @app.command(name="seed-demo")

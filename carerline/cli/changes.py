@@ -98,6 +98,8 @@ def _describe(recorded: RecordedChange) -> str:
     lines = [
         f"Recorded change {change.reference}: {recorded.affected_children} child(ren) affected, "
         f"{recorded.carers} carer(s) linked, {recorded.children_without_carer} child(ren) with no carer on Carerline.",
+        f"Family contacts told by text, email or letter: {recorded.contacts - recorded.unreachable}; "
+        f"nothing held for {recorded.unreachable} (on the call list).",
         f"Notices queued: {notices.queued} ({notices.held_for_quiet_hours} held until quiet hours end).",
     ]
     if notices.skipped_total:

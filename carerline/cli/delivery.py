@@ -12,18 +12,20 @@ from core.logging_setup import configure_logging
 
 
 def deliver(workers: int = typer.Option(1, min=1, max=16, help="Workers in this process.")) -> None:
-    """Send the outbox (CARERLINE_DELIVERY_* settings) until SIGTERM; safe to run in several processes."""
+    """Send the outbox (CARERLINE_DELIVERY_*, CARERLINE_NOTIFY_*) until SIGTERM; safe to run in several processes."""
     from core.settings import load_settings
     from carerline.startup import probe_database_url
     from messaging.delivery.settings import load_delivery_settings
+    from carerline.notify_alerts import notify_duty_alert
     from messaging.delivery.engine import run_delivery_until_signalled
 
     settings = load_settings()
-    settings.require_bot_token()
+    if settings.notify_api_key is None:
+        settings.require_bot_token()  # with a Notify key alone, only texts, emails and letters are sent
     load_delivery_settings()  # a wrong CARERLINE_DELIVERY_* stops here with one line
     configure_logging(level=settings.log_level)
     asyncio.run(probe_database_url(settings.database_url))
-    run_fast(run_delivery_until_signalled(settings=settings, workers=workers))
+    run_fast(run_delivery_until_signalled(settings=settings, workers=workers, alert=notify_duty_alert(settings)))
 
 
 def run_fast(coroutine: Coroutine[Any, Any, None]) -> None:

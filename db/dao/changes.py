@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +17,7 @@ from db.models import (
     ChangeChild,
     ChangeNotice,
     Child,
+    FamilyContact,
     OutboxMessage,
     Route,
     TransportChange,
@@ -48,9 +49,19 @@ async def save_notices(session: AsyncSession, *, notices: Sequence[dict[str, Any
 
 
 async def fetch_notice_for_outbox(session: AsyncSession, *, outbox_id: int) -> ChangeNotice | None:
-    """The notice whose message or reminder is this outbox row."""
-    statement = select(ChangeNotice).where(
+    """The notice this outbox row belongs to: its first message, its reminder, or any row sharing their notice key."""
+    direct = select(ChangeNotice).where(
         (col(ChangeNotice.outbox_message_id) == outbox_id) | (col(ChangeNotice.reminder_outbox_message_id) == outbox_id)
+    )
+    notice = (await session.exec(direct)).first()
+    if notice is not None:
+        return notice
+    key = (await session.exec(select(OutboxMessage.notice_key).where(OutboxMessage.id == outbox_id))).first()
+    if not key:
+        return None
+    first_rows = select(OutboxMessage.id).where(OutboxMessage.notice_key == key)
+    statement = select(ChangeNotice).where(
+        col(ChangeNotice.outbox_message_id).in_(first_rows) | col(ChangeNotice.reminder_outbox_message_id).in_(first_rows)
     )
     return (await session.exec(statement)).first()
 
@@ -64,30 +75,59 @@ async def save_notice(session: AsyncSession, *, notice: ChangeNotice) -> ChangeN
 
 @dataclass(frozen=True)
 class NoticeDue:
-    """A notice needing a reminder, with its change and carer."""
+    """An open notice (not acknowledged, not reminded, change not over) with its change, carer or contact."""
 
     notice: ChangeNotice
     change: TransportChange
-    carer: Carer
+    carer: Carer | None
+    contact: FamilyContact | None
 
 
-async def fetch_notices_due_a_reminder(session: AsyncSession, *, sent_before: datetime, now: datetime) -> list[NoticeDue]:
-    """Delivered, unacknowledged, never reminded, sent before `sent_before`, change not yet over."""
+async def fetch_notices_open_for_reminder(session: AsyncSession, *, now: datetime) -> list[NoticeDue]:
+    """Unacknowledged, never reminded notices with a message, whose change is not yet in effect."""
     statement = (
-        select(ChangeNotice, TransportChange, Carer)
+        select(ChangeNotice, TransportChange, Carer, FamilyContact)
         .join(TransportChange, col(TransportChange.id) == ChangeNotice.change_id)
-        .join(Carer, col(Carer.id) == ChangeNotice.carer_id)
-        .join(OutboxMessage, col(OutboxMessage.id) == ChangeNotice.outbox_message_id)
+        .outerjoin(Carer, col(Carer.id) == ChangeNotice.carer_id)
+        .outerjoin(FamilyContact, col(FamilyContact.id) == ChangeNotice.family_contact_id)
         .where(
             col(ChangeNotice.acknowledged_at).is_(None),
             col(ChangeNotice.reminded_at).is_(None),
-            OutboxMessage.state == "sent",
-            col(OutboxMessage.sent_at) <= sent_before,
+            col(ChangeNotice.outbox_message_id).is_not(None),
             TransportChange.effective_at > now,
         )
         .order_by(col(ChangeNotice.id))
     )
-    return [NoticeDue(notice, change, carer) for notice, change, carer in (await session.exec(statement)).all()]
+    rows = (await session.exec(statement)).all()
+    return [NoticeDue(notice, change, carer, contact) for notice, change, carer, contact in rows]
+
+
+async def fetch_notice_rows(
+    session: AsyncSession, *, notices: Sequence[ChangeNotice]
+) -> dict[int, list[OutboxMessage]]:
+    """{notice id: its outbox rows, oldest first}: the first message, the reminder, and every row sharing their keys."""
+    first_ids = {
+        row_id: notice.id for notice in notices for row_id in (notice.outbox_message_id, notice.reminder_outbox_message_id)
+        if row_id is not None and notice.id is not None
+    }
+    found: dict[int, list[OutboxMessage]] = {notice.id: [] for notice in notices if notice.id is not None}
+    ids = list(first_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        firsts = (await session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(chunk)))).all()
+        key_owner = {row.notice_key: first_ids[row.id] for row in firsts if row.notice_key and row.id is not None}
+        by_key = (
+            await session.exec(select(OutboxMessage).where(col(OutboxMessage.notice_key).in_(list(key_owner))))
+        ).all() if key_owner else []
+        seen: set[int] = set()
+        for row in [*firsts, *by_key]:
+            owner = first_ids.get(row.id or 0) or key_owner.get(row.notice_key or "")
+            if owner is not None and row.id not in seen:
+                seen.add(row.id or 0)
+                found[owner].append(row)
+    for rows in found.values():
+        rows.sort(key=lambda row: row.id or 0)
+    return found
 
 
 async def mark_notices_escalated(session: AsyncSession, *, effective_before: datetime, now: datetime) -> int:
@@ -106,46 +146,112 @@ async def mark_notices_escalated(session: AsyncSession, *, effective_before: dat
 
 
 @dataclass(frozen=True)
-class CallListEntry:
-    """One affected child and (if any) one of their carers, with the notice's delivery facts."""
+class ChangeCallFacts:
+    """What the call list needs about one change: its children, their carers and contacts, the notices and rows."""
 
     change: TransportChange
-    route_code: str | None
-    child: Child
-    carer: Carer | None
-    notice: ChangeNotice | None
-    outbox: OutboxMessage | None
+    children: list[tuple[Child, str | None]]
+    links: list[tuple[int, int]]  # (carer id, child id) linked now
+    notices: list[ChangeNotice]
+    carers: dict[int, Carer]
+    contacts: list[FamilyContact]
+    rows: dict[int, list[OutboxMessage]]  # by notice id
 
 
-async def fetch_call_list_entries(session: AsyncSession, *, ended_before: datetime) -> list[CallListEntry]:
-    """Every affected child of changes not over yet, with each linked carer's notice and its outbox row."""
+async def fetch_call_list_facts(
+    session: AsyncSession, *, ended_before: datetime, change_id: int | None = None
+) -> list[ChangeCallFacts]:
+    """For every change not over yet (or one): its children, who is linked, each notice and its rows on every channel."""
+    statement = select(TransportChange).where(TransportChange.effective_at >= ended_before)
+    if change_id is not None:
+        statement = statement.where(TransportChange.id == change_id)
     changes = (
-        await session.exec(
-            select(TransportChange)
-            .where(TransportChange.effective_at >= ended_before)
-            .order_by(col(TransportChange.effective_at), col(TransportChange.id))
-        )
+        await session.exec(statement.order_by(col(TransportChange.effective_at), col(TransportChange.id)))
     ).all()
-    entries: list[CallListEntry] = []
+    facts: list[ChangeCallFacts] = []
     for change in changes:
-        rows = (
-            await session.exec(
-                select(Child, Route.code, Carer, ChangeNotice, OutboxMessage)
-                .join(ChangeChild, col(ChangeChild.child_id) == Child.id)
-                .outerjoin(Route, col(Route.id) == Child.route_id)
-                .outerjoin(CarerChildLink, col(CarerChildLink.child_id) == Child.id)
-                .outerjoin(Carer, col(Carer.id) == CarerChildLink.carer_id)
-                .outerjoin(
-                    ChangeNotice,
-                    (col(ChangeNotice.carer_id) == Carer.id) & (col(ChangeNotice.change_id) == change.id),
+        children = list(
+            (
+                await session.exec(
+                    select(Child, Route.code)
+                    .join(ChangeChild, col(ChangeChild.child_id) == Child.id)
+                    .outerjoin(Route, col(Route.id) == Child.route_id)
+                    .where(ChangeChild.change_id == change.id)
+                    .order_by(col(Child.council_reference))
                 )
-                .outerjoin(OutboxMessage, col(OutboxMessage.id) == ChangeNotice.outbox_message_id)
-                .where(ChangeChild.change_id == change.id)
-                .order_by(col(Child.council_reference), col(Carer.id))
-            )
-        ).all()
-        entries.extend(CallListEntry(change, route, child, carer, notice, outbox) for child, route, carer, notice, outbox in rows)
-    return entries
+            ).all()
+        )
+        child_ids = select(ChangeChild.child_id).where(ChangeChild.change_id == change.id)
+        links = [
+            (carer_id, child_id)
+            for carer_id, child_id in (
+                await session.exec(
+                    select(CarerChildLink.carer_id, CarerChildLink.child_id).where(col(CarerChildLink.child_id).in_(child_ids))
+                )
+            ).all()
+        ]
+        notices = list(
+            (await session.exec(select(ChangeNotice).where(ChangeNotice.change_id == change.id).order_by(col(ChangeNotice.id)))).all()
+        )
+        carer_ids = {carer_id for carer_id, _ in links} | {n.carer_id for n in notices if n.carer_id is not None}
+        carers = {
+            carer.id: carer
+            for carer in (await session.exec(select(Carer).where(col(Carer.id).in_(list(carer_ids))))).all()
+            if carer.id is not None
+        } if carer_ids else {}
+        contacts = list(
+            (await session.exec(select(FamilyContact).where(col(FamilyContact.child_id).in_(child_ids)))).all()
+        )
+        rows = await fetch_notice_rows(session, notices=notices)
+        facts.append(ChangeCallFacts(change, children, links, notices, carers, contacts, rows))
+    return facts
+
+
+@dataclass(frozen=True)
+class ChannelFigure:
+    """One channel's rows of one change, counted by what became of them."""
+
+    channel: str
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    acknowledged: int = 0
+    waiting: int = 0
+
+
+async def count_channel_figures(session: AsyncSession, *, change_id: int) -> list[ChannelFigure]:
+    """Per channel (telegram, sms, email, letter): rows sent, delivered (Notify receipt), failed and acknowledged."""
+    is_acknowledged = col(OutboxMessage.acknowledged_at).is_not(None)
+    statement = (
+        select(OutboxMessage.channel, OutboxMessage.state, OutboxMessage.notify_status, is_acknowledged, func.count())
+        .where(OutboxMessage.source_type == "transport_change", OutboxMessage.source_id == change_id)
+        .group_by(OutboxMessage.channel, OutboxMessage.state, OutboxMessage.notify_status, is_acknowledged)
+    )
+    tallies: dict[str, dict[str, int]] = {channel: {} for channel in ("telegram", "sms", "email", "letter")}
+    for channel, state, notify_status, acknowledged, count in (await session.exec(statement)).all():
+        tally = tallies.setdefault(channel, {})
+        for figure in _channel_figures(state, notify_status, bool(acknowledged)):
+            tally[figure] = tally.get(figure, 0) + int(count)
+    return [ChannelFigure(channel, **tally) for channel, tally in tallies.items()]
+
+
+# Notify's receipts that mean the message will never arrive.
+NOTIFY_FAILURES = frozenset({"permanent-failure", "technical-failure", "temporary-failure", "validation-failed"})
+
+
+def _channel_figures(state: str, notify_status: str | None, acknowledged: bool) -> list[str]:
+    figures = []
+    if state == "failed" or notify_status in NOTIFY_FAILURES:
+        figures.append("failed")
+    elif state in ("sent", "acknowledged") or acknowledged:
+        figures.append("sent")
+        if notify_status == "delivered":
+            figures.append("delivered")
+    elif state in ("queued", "sending"):
+        figures.append("waiting")
+    if acknowledged:
+        figures.append("acknowledged")
+    return figures
 
 
 async def deidentify_change_notices_for_carer(session: AsyncSession, *, carer_id: int) -> int:

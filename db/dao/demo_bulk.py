@@ -1,17 +1,21 @@
-"""Bulk inserts for generated demo data (the sandbox's demo year): many rows per statement, ids back in order."""
+"""Bulk inserts for generated demo and benchmark data: many rows per statement (or COPY), ids back in order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import JSON, Date, DateTime, func, insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models.transport import Child
 
 BATCH_ROWS = 2_000
+COPY_BATCH_ROWS = 20_000
 
 
 async def save_rows_returning_ids(session: AsyncSession, *, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -36,3 +40,65 @@ async def count_children_with_reference_prefix(session: AsyncSession, *, prefix:
     """How many children's council references start with the prefix (has this demo year been made?)."""
     result = await session.exec(select(func.count()).select_from(Child).where(col(Child.council_reference).startswith(prefix)))
     return int(result.one())
+
+
+def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """How a value is stored by SQLAlchemy's SQLite types, so raw rows read back as if the ORM had written them."""
+    kind = getattr(column_type, "impl", column_type)
+    if isinstance(kind, DateTime):
+        return lambda value: None if value is None else f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
+    if isinstance(kind, Date):
+        return lambda value: None if value is None else value.isoformat()
+    if isinstance(kind, JSON):
+        return lambda value: None if value is None else json.dumps(value)
+    return None
+
+
+async def copy_rows(session: AsyncSession, *, model: type[SQLModel], columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Load generated rows as fast as the database takes them: COPY on PostgreSQL, one prepared executemany on SQLite.
+
+    Rows are tuples in `columns` order with Python values (aware datetimes, lists for JSON); columns not given take
+    their constant defaults (not computed ones). When ids are given, PostgreSQL's id sequence is moved past them.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    defaults = [(column.name, column.default.arg) for column in table.columns
+                if column.name not in columns and column.default is not None and column.default.is_scalar]
+    if defaults:
+        columns = (*columns, *(name for name, _ in defaults))
+        tail = tuple(value for _, value in defaults)
+        rows = (row + tail for row in rows)
+    connection = await session.connection()
+    json_columns = {index for index, name in enumerate(columns) if isinstance(table.c[name].type, JSON)}
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        driver = (await connection.get_raw_connection()).driver_connection  # asyncpg, for COPY
+        records = ([json.dumps(value) if index in json_columns and value is not None else value
+                    for index, value in enumerate(row)] for row in rows) if json_columns else rows
+        loaded = 0
+        batch: list[Any] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= COPY_BATCH_ROWS:
+                await driver.copy_records_to_table(table.name, records=batch, columns=list(columns))
+                loaded, batch = loaded + len(batch), []
+        if batch:
+            await driver.copy_records_to_table(table.name, records=batch, columns=list(columns))
+            loaded += len(batch)
+        if "id" in columns:
+            await driver.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))"
+            )
+        return loaded
+    converters = [_sqlite_converter(table.c[name].type) for name in columns]
+    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    converted = [tuple(value if convert is None else convert(value) for value, convert in zip(row, converters, strict=True))
+                 for row in rows]
+    if converted:
+        await connection.exec_driver_sql(statement, converted)  # one prepared statement, executemany
+    return len(converted)
+
+
+async def vacuum_and_analyze(engine: AsyncEngine) -> None:
+    """PostgreSQL after a bulk load: what autovacuum does in a while (visibility map for index-only scans, statistics)."""
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql("VACUUM ANALYZE")

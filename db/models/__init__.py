@@ -23,7 +23,15 @@ from db.models.casework import (
     ProblemReport,
     ReferenceCounter,
 )
-from db.models.contacts import ContactChannel, FamilyContact, NotifyInboundText, NotifyReceipt
+from db.models.contacts import (
+    ContactChange,
+    ContactChangeAction,
+    ContactChangeActor,
+    ContactChannel,
+    FamilyContact,
+    NotifyInboundText,
+    NotifyReceipt,
+)
 from db.models.conversations import ChatThrottle, ConversationState
 from db.models.message_log import MessageDirection, MessageRecord
 from db.models.outbox import ChatDeliveryState, DeliveryRateBucket, OutboxChannel, OutboxMessage, OutboxState
@@ -35,6 +43,8 @@ from db.models.transport import (
     Child,
     DisruptionNotice,
     Operator,
+    OperatorChat,
+    OperatorChatCode,
     OperatorDisruption,
     Phase,
     Route,
@@ -44,6 +54,9 @@ from db.models.transport import (
 )
 
 __all__ = [
+    "ContactChange",
+    "ContactChangeAction",
+    "ContactChangeActor",
     "ContactChannel",
     "FamilyContact",
     "NotifyInboundText",
@@ -58,6 +71,8 @@ __all__ = [
     "MessageRecord",
     "Operator",
     "OperatorDisruption",
+    "OperatorChat",
+    "OperatorChatCode",
     "DisruptionNotice",
     "TransportChangeDraft",
     "Phase",

@@ -51,7 +51,10 @@ class ProblemReport(SQLModel, table=True):
     """A problem a parent reported on the day (a service request, not a complaint): recorded and monitored."""
 
     __tablename__ = "problem_reports"
-    __table_args__ = (Index("ix_problem_reports_open", "resolved_at", "reported_at"),)
+    __table_args__ = (
+        Index("ix_problem_reports_open", "resolved_at", "reported_at"),
+        Index("ix_problem_reports_reported", "reported_at"),  # the year's figures (migration 0021)
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
@@ -104,6 +107,9 @@ class FeedbackItem(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="ck_feedback_items_rating"),
         Index("ix_feedback_items_created", "created_at"),
+        # The year's figures from the index alone (migration 0021); themes ride along on PostgreSQL only.
+        Index("ix_feedback_items_report", "created_at", "carer_id", "rating", "child_id", "district", postgresql_include=["themes"]),
+        Index("ix_feedback_items_quotes", "quote_status", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -156,6 +162,7 @@ class Complaint(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("stage IN (1, 2)", name="ck_complaints_stage"),
         Index("ix_complaints_status_stage", "status", "stage"),
+        Index("ix_complaints_received", "stage1_received_at"),  # the year's figures (migration 0021)
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -40,6 +40,52 @@ class FamilyContact(SQLModel, table=True):
     carer_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("carers.id"), nullable=True, index=True))
     erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     updated_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False, default=utc_now))
+    # Set when the carer (in the bot) or an officer (on the child's page) changed the details: from then on the
+    # import leaves them alone, because they are newer than the council's route-planning system.
+    changed_by: str | None = Field(default=None, sa_type=String(16))
+    changed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class ContactChangeActor(StrEnum):
+    """Who changed a family's contact details."""
+
+    CARER = "carer"
+    OFFICER = "officer"
+
+
+class ContactChangeAction(StrEnum):
+    """What changed (never the value itself: the record holds no number or address)."""
+
+    ATTACHED = "attached"  # the carer linked in Telegram and was matched to this contact
+    NOT_LISTED = "not_listed"  # the carer said neither contact the council holds is them
+    PREFERRED = "preferred"  # this channel is now the one we use first
+    ADDED = "added"  # a number, email or address for this channel was added or changed
+    REMOVED = "removed"  # the number, email or address for this channel was removed
+
+
+class ContactChange(SQLModel, table=True):
+    """The consent record for each channel: what changed, by whom, under which privacy notice version.
+
+    It keeps no number, email or address; after the carer's erasure carer_id is emptied and the facts remain.
+    """
+
+    __tablename__ = "contact_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("family_contacts.id", ondelete="SET NULL"), nullable=True, index=True)
+    )
+    child_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("children.id", ondelete="SET NULL"), nullable=True, index=True)
+    )
+    carer_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("carers.id", ondelete="SET NULL"), nullable=True, index=True)
+    )
+    actor: ContactChangeActor = Field(sa_type=String(16))
+    action: ContactChangeAction = Field(sa_type=String(16))
+    channel: ContactChannel | None = Field(default=None, sa_type=String(16))
+    notice_version: str = Field(max_length=32)
+    occurred_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False, default=utc_now))
 
 
 class NotifyReceipt(SQLModel, table=True):

@@ -1,12 +1,14 @@
 """Schools, operators, routes, stops and the children on them, as the council's route planning holds them;
-and what operators report about their runs (disruptions, who was told, the change drafts officers decide)."""
+and what operators report about their runs (disruptions, who was told, the change drafts officers decide),
+and the Telegram chats operators report from (with the one-time codes that link them)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime, utc_now
@@ -216,3 +218,31 @@ class TransportChangeDraft(SQLModel, table=True):
     change_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("transport_changes.id"), nullable=True)
     )
+
+
+class OperatorChatCode(SQLModel, table=True):
+    """A one-time code that links one Telegram chat to an operator; only its hash is kept."""
+
+    __tablename__ = "operator_chat_codes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(sa_column=Column(Integer, ForeignKey("operators.id"), nullable=False, index=True))
+    code_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_by: str = Field(max_length=254)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class OperatorChat(SQLModel, table=True):
+    """A Telegram chat an operator's staff report from; never a family's chat. `step`/`draft`: the report being built."""
+
+    __tablename__ = "operator_chats"
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(sa_column=Column(Integer, ForeignKey("operators.id"), nullable=False, index=True))
+    chat_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
+    code_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("operator_chat_codes.id"), nullable=True))
+    linked_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    step: str = Field(default="idle", max_length=32)
+    draft: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 from core.metrics import Metrics
 from core.settings import Settings
 from db.engine import Database
 from messaging.delivery.settings import DeliverySettings, load_delivery_settings
 from messaging.channels.telegram import build_delivery_bot
+from messaging.delivery.notify_worker import NotifyDeliveryWorker
 from messaging.delivery.worker import DeliveryWorker
 
 logger = logging.getLogger(__name__)
@@ -50,20 +52,43 @@ class DeliveryEngine:
         self.worker.wake()
 
 
-async def run_delivery_until_signalled(*, settings: Settings, workers: int = 1) -> None:
-    """`carerline deliver`: run workers on the configured database until SIGTERM or SIGINT."""
+Alert = Callable[[str], Awaitable[None]]
+
+
+def build_notify_worker(
+    *, settings: Settings, database: Database, delivery: DeliverySettings | None = None, metrics: Metrics | None = None,
+    alert: Alert | None = None,
+) -> NotifyDeliveryWorker | None:
+    """The Notify worker when CARERLINE_NOTIFY_API_KEY is set, else None; `alert` tells the duty officers."""
+    if settings.notify_api_key is None:
+        return None
+    return NotifyDeliveryWorker(database=database, settings=settings, delivery=delivery or load_delivery_settings(),
+                                metrics=metrics, alert=alert)
+
+
+async def run_delivery_until_signalled(*, settings: Settings, workers: int = 1, alert: Alert | None = None) -> None:
+    """`carerline deliver`: run workers on the configured database until SIGTERM or SIGINT.
+
+    Telegram workers when a bot token is set; one Notify worker when CARERLINE_NOTIFY_API_KEY is set.
+    """
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stop_requested.set)
-    database = Database(settings.database_url, pool_size=max(5, workers * 3))
-    engines = [DeliveryEngine(settings=settings, database=database) for _ in range(workers)]
+    database = Database(settings.database_url, pool_size=max(5, workers * 3 + 3))
+    engines = [DeliveryEngine(settings=settings, database=database) for _ in range(workers)] if settings.bot_token else []
+    notify = build_notify_worker(settings=settings, database=database, alert=alert)
     try:
         for engine in engines:
             await engine.start()
+        if notify is not None:
+            await notify.start()
         logger.info("delivering; stop with SIGTERM or Ctrl+C")
         await stop_requested.wait()
         logger.info("stop requested: finishing sends in flight")
-        await asyncio.gather(*(engine.stop(grace_s=settings.shutdown_grace_s / 2) for engine in engines))
+        stops = [engine.stop(grace_s=settings.shutdown_grace_s / 2) for engine in engines]
+        if notify is not None:
+            stops.append(notify.stop(grace_s=settings.shutdown_grace_s / 2))
+        await asyncio.gather(*stops)
     finally:
         await database.dispose()

@@ -18,6 +18,7 @@ from db.dao.delivery.claims import (
 from db.engine import Database
 from db.models import OutboxState
 from messaging.delivery.claims import BUCKET_NAME
+from messaging.fallback import FALL_BACK_SKIPS, fall_back
 
 
 @dataclass
@@ -71,6 +72,10 @@ async def flush_results(database: Database, results: PendingResults, *, now: dat
         await save_finished_without_sending(session, rows=results.failed, state=OutboxState.FAILED)
         await save_finished_without_sending(session, rows=results.skipped, state=OutboxState.SKIPPED)
         await save_unreachable_carers(session, reasons=results.unreachable, now=now)
+        ended = [item["row_id"] for item in results.failed]
+        ended += [item["row_id"] for item in results.skipped if item["error"] in FALL_BACK_SKIPS]
+        if ended:  # failed for good, or Telegram cannot reach them: the notice's next channel
+            await fall_back(session, row_ids=ended, reason="Telegram could not deliver it", now=now)
         await save_chat_schedule(session, next_send_at=results.chat_pauses)
         if results.refund_s > 0:
             await refund_rate_bucket(session, name=BUCKET_NAME, seconds=results.refund_s, now_s=now.timestamp())

@@ -6,13 +6,14 @@ from enum import StrEnum
 
 
 class ExportKind(StrEnum):
-    """The five things that can be exported."""
+    """The six things that can be exported."""
 
     FEEDBACK = "feedback"
     COMPLAINTS = "complaints"
     PROBLEMS = "problems"
     CHANGE_NOTICES = "change-notices"
     DELIVERIES = "deliveries"
+    OPERATOR_DISRUPTIONS = "operator-disruptions"
 
 
 class ExportFormat(StrEnum):

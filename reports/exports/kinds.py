@@ -27,6 +27,7 @@ from db.dao.reports.exports import (
     fetch_feedback_export_page,
     fetch_problems_export_page,
 )
+from db.dao.reports.operator_disruptions import fetch_operator_disruptions_export_page
 from reports.exports.case_keys import CaseKeySecretMissing, case_key
 from reports.exports.enums import ExportKind
 from services.privacy.redaction import redact
@@ -89,6 +90,18 @@ SPECS: Mapping[ExportKind, ExportSpec] = {
             "failed_at", "acknowledged_at", "skipped_at", "last_error", "carer",
         ),
         identifying_columns=("carer_name", "chat_id"),
+    ),
+    # Operators' reports, beside the families' problems: no family's identity; the new driver's first name and
+    # who reported stay with identifying exports, and the operator's note is redacted like any free text.
+    ExportKind.OPERATOR_DISRUPTIONS: ExportSpec(
+        fetch_page=fetch_operator_disruptions_export_page,
+        columns=(
+            "id", "reference", "operator", "route", "school", "district", "kind", "run", "run_date", "minutes_late",
+            "staff_changed", "from_date", "status", "reported_at", "families_told_at", "carers_told", "duty_paged_at",
+            "corrected_at", "withdrawn_at", "resolved_at", "resolution", "family_reports", "note",
+        ),
+        free_text=("note",),
+        identifying_columns=("new_staff_first_name", "reported_by"),
     ),
 }
 

@@ -1,34 +1,35 @@
 """The parental-views figures for one academic year, from Carerline's own records.
 
-Pure reads through db/dao; every count goes out through publishing.py (under 5 → "fewer than 5",
-percentages with their counts). `build_parental_views` assembles the whole section.
+Pure reads through db/dao, counted by the database (db/dao/reports/parental_views_figures.py), so the time
+grows with the report, not with the records; every count goes out through publishing.py (under 5 → "fewer
+than 5", percentages with their counts). `build_parental_views` assembles the whole section.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.reports.parental_views import (
-    CaseRow,
-    FeedbackRow,
-    count_linked_carers,
-    count_messages_sent,
-    fetch_change_lead_times,
-    fetch_change_notice_outcomes,
-    fetch_complaint_rows,
-    fetch_feedback_rows,
-    fetch_problem_rows,
+from db.dao.reports.parental_views import Period, count_linked_carers, count_messages_sent
+from db.dao.reports.parental_views_figures import (
+    FamilyCounts,
+    RecordKind,
+    count_change_notice_outcomes,
+    count_families,
+    count_notified_changes,
+    count_ratings,
+    count_theme_mentions,
+    fetch_lead_time_spans,
 )
 from reports.parental_views.casework_figures import complaints_section, problems_section
 from reports.parental_views.model import ChartData, ParentalViewsReport, Section, Table
 from reports.parental_views.narrative import commentary_section, method_section, quotes_section, you_said_section
 from services.calendar.periods import AcademicYear
 from reports.parental_views.publishing import is_suppressed, published_count, published_share, whole_percent
+from reports.parental_views.ranks import median_hours, median_ranks, span_hours
+from reports.parental_views.ranks import nearest_rank_percentile as nearest_rank_percentile  # kept here for callers
 from services.feedback.themes import Theme
 
 UNKNOWN_DISTRICT = "District not known"
@@ -52,18 +53,6 @@ def theme_label(key: str) -> str:
     return THEME_LABELS.get(key, key.replace("_", " ").capitalize())
 
 
-def count_families(rows: Iterable[FeedbackRow | CaseRow]) -> int:
-    """Distinct families (carers); a record whose carer was erased counts as one family of its own."""
-    known: set[int] = set()
-    anonymous = 0
-    for row in rows:
-        if row.carer_id is None:
-            anonymous += 1
-        else:
-            known.add(row.carer_id)
-    return len(known) + anonymous
-
-
 def describe_duration(hours: float) -> str:
     """Hours as people read them: "45 minutes", "5 hours", "3 days 4 hours"; negative = after the event."""
     if hours < 0:
@@ -78,13 +67,6 @@ def describe_duration(hours: float) -> str:
     return text + (f" {rest} hour" + ("" if rest == 1 else "s") if rest else "")
 
 
-def nearest_rank_percentile(values: Sequence[float], percent: int) -> float:
-    """The nearest-rank percentile (the smallest value with at least `percent`% of values at or below it)."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * percent // 100))
-    return ordered[rank - 1]
-
-
 def signed_change(current: int, previous: int) -> str:
     """"+3", "-2" or "no change" when both counts may be published; otherwise not published."""
     if is_suppressed(current) or is_suppressed(previous):
@@ -93,8 +75,9 @@ def signed_change(current: int, previous: int) -> str:
     return "no change" if difference == 0 else f"{difference:+,}"
 
 
-def _hours(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / 3600
+def terms_of(year: AcademicYear) -> list[tuple[str, Period]]:
+    """The year's terms as (key, period), as the queries take them."""
+    return [(term.key, term.period) for term in year.terms]
 
 
 async def reach_section(session: AsyncSession, *, year: AcademicYear, now: datetime) -> Section:
@@ -102,20 +85,21 @@ async def reach_section(session: AsyncSession, *, year: AcademicYear, now: datet
     period = year.period
     linked = await count_linked_carers(session, before=min(period.ends_at, now))
     sent = await count_messages_sent(session, period=period)
-    outcomes = await fetch_change_notice_outcomes(session, period=period)
-    lead_hours = [_hours(queued, effective) for queued, effective in await fetch_change_lead_times(session, period=period)]
+    acknowledged, notices = await count_change_notice_outcomes(session, period=period)
+    notified = await count_notified_changes(session, period=period)
     rows = [
         ("Carers linked to a child on Carerline", published_count(linked)),
         ("Messages sent to families", published_count(sent)),
-        ("Changes notified", published_count(len(lead_hours))),
-        ("Personal change notices sent", published_count(len(outcomes))),
-        ("Change notices families confirmed they had seen", published_share(sum(outcomes), len(outcomes)) if outcomes else "none"),
+        ("Changes notified", published_count(notified)),
+        ("Personal change notices sent", published_count(notices)),
+        ("Change notices families confirmed they had seen", published_share(acknowledged, notices) if notices else "none"),
     ]
-    if lead_hours and not is_suppressed(len(lead_hours)):
-        rows.append(("Notice before a change took effect: median", describe_duration(statistics.median(lead_hours))))
-        rows.append(("Notice before a change took effect: shortest", describe_duration(min(lead_hours))))
+    if notified and not is_suppressed(notified):
+        spans = await fetch_lead_time_spans(session, period=period, ranks=(0, *median_ranks(notified)))
+        rows.append(("Notice before a change took effect: median", describe_duration(median_hours(spans, notified))))
+        rows.append(("Notice before a change took effect: shortest", describe_duration(span_hours(*spans[0]))))
     else:
-        rows.append(("Notice before a change took effect", NOT_PUBLISHED if lead_hours else "no changes notified"))
+        rows.append(("Notice before a change took effect", NOT_PUBLISHED if notified else "no changes notified"))
     return Section(
         key="reach", title="Families reached and how",
         paragraphs=("Carerline sends each linked carer a personal notice when their child's transport changes, "
@@ -124,32 +108,24 @@ async def reach_section(session: AsyncSession, *, year: AcademicYear, now: datet
     )
 
 
-def _participation_row(label: str, feedback: list[FeedbackRow], complaints: list[CaseRow], problems: list[CaseRow]) -> tuple[str, ...]:
-    return (label, published_count(count_families(feedback)), published_count(count_families(complaints)),
-            published_count(count_families(problems)))
+def _participation_row(label: str, counts: Sequence[int]) -> tuple[str, ...]:
+    return (label, *(published_count(count) for count in counts))
 
 
-def participation_section(year: AcademicYear, feedback: list[FeedbackRow], complaints: list[CaseRow], problems: list[CaseRow]) -> Section:
+def participation_section(year: AcademicYear, families: Mapping[RecordKind, FamilyCounts]) -> Section:
     """How many families gave feedback, made complaints and reported problems, by term and by district."""
     headers = ("Term", "Families giving feedback", "Families making complaints", "Families reporting problems")
+    kinds = (RecordKind.FEEDBACK, RecordKind.COMPLAINTS, RecordKind.PROBLEMS)
+    term_rows = [_participation_row(term.label, [families[kind].by_term.get(term.key, 0) for kind in kinds]) for term in year.terms]
+    term_rows.append(_participation_row("Whole year", [families[kind].whole_year for kind in kinds]))
+    districts = sorted({district or UNKNOWN_DISTRICT for kind in kinds for district in families[kind].by_district})
 
-    def in_term(rows: Sequence[FeedbackRow | CaseRow], key: str) -> list:
-        return [row for row in rows if (term := year.term_of(_moment(row))) is not None and term.key == key]
+    def in_district(kind: RecordKind, name: str) -> int:
+        return sum(count for district, count in families[kind].by_district.items() if (district or UNKNOWN_DISTRICT) == name)
 
-    term_rows = [_participation_row(term.label, in_term(feedback, term.key), in_term(complaints, term.key), in_term(problems, term.key))
-                 for term in year.terms]
-    term_rows.append(_participation_row("Whole year", feedback, complaints, problems))
-    districts = sorted({row.district or UNKNOWN_DISTRICT for row in (*feedback, *complaints, *problems)})
-
-    def in_district(rows: Sequence[FeedbackRow | CaseRow], district: str) -> list:
-        return [row for row in rows if (row.district or UNKNOWN_DISTRICT) == district]
-
-    district_rows = [_participation_row(d, in_district(feedback, d), in_district(complaints, d), in_district(problems, d))
-                     for d in districts]
-    series = []
-    for name, rows in (("Feedback", feedback), ("Complaints", complaints), ("Problems", problems)):
-        values = tuple(_chartable(count_families(in_term(rows, term.key))) for term in year.terms)
-        series.append((name, values))
+    district_rows = [_participation_row(name, [in_district(kind, name) for kind in kinds]) for name in districts]
+    series = [(name, tuple(_chartable(families[kind].by_term.get(term.key, 0)) for term in year.terms))
+              for name, kind in zip(("Feedback", "Complaints", "Problems"), kinds, strict=True)]
     labels = [term.label for term in year.terms]
     alt = "Bar chart of families who gave feedback, made complaints and reported problems in each term: " + "; ".join(
         f"{label}: feedback {row[1]}, complaints {row[2]}, problems {row[3]}" for label, row in zip(labels, term_rows, strict=False)
@@ -168,15 +144,6 @@ def _chartable(count: int) -> float | None:
     return None if is_suppressed(count) else float(count)
 
 
-def _moment(row: FeedbackRow | CaseRow) -> datetime:
-    return row.created_at if isinstance(row, FeedbackRow) else row.at
-
-
-def _satisfied(rows: Iterable[FeedbackRow]) -> tuple[int, int]:
-    ratings = [row.rating for row in rows if row.rating is not None]
-    return sum(rating >= 4 for rating in ratings), len(ratings)
-
-
 def _points_change(current: tuple[int, int], previous: tuple[int, int]) -> str:
     if any(is_suppressed(value) for value in (*current, *previous)):
         return NOT_PUBLISHED
@@ -184,17 +151,20 @@ def _points_change(current: tuple[int, int], previous: tuple[int, int]) -> str:
     return "no change" if difference == 0 else f"{difference:+} percentage points"
 
 
-def satisfaction_section(year: AcademicYear, feedback: list[FeedbackRow], last_year: list[FeedbackRow]) -> Section:
+def _whole(pairs: Mapping[str, tuple[int, int]]) -> tuple[int, int]:
+    return sum(pair[0] for pair in pairs.values()), sum(pair[1] for pair in pairs.values())
+
+
+def satisfaction_section(year: AcademicYear, ratings: Mapping[str, tuple[int, int]], last_year: Mapping[str, tuple[int, int]]) -> Section:
     """Share of ratings that were 4 or 5 out of 5, by term, with the change from the same term a year before."""
     rows, this_values, last_values = [], [], []
     previous_year = year.previous
     for term, old_term in zip(year.terms, previous_year.terms, strict=True):
-        now_pair = _satisfied(row for row in feedback if year.term_of(row.created_at) == term)
-        old_pair = _satisfied(row for row in last_year if previous_year.term_of(row.created_at) == old_term)
+        now_pair, old_pair = ratings.get(term.key, (0, 0)), last_year.get(old_term.key, (0, 0))
         rows.append((term.label, published_count(now_pair[1]), _share(now_pair), _share(old_pair), _points_change(now_pair, old_pair)))
         this_values.append(_percent_or_none(now_pair))
         last_values.append(_percent_or_none(old_pair))
-    whole, whole_old = _satisfied(feedback), _satisfied(last_year)
+    whole, whole_old = _whole(ratings), _whole(last_year)
     rows.append(("Whole year", published_count(whole[1]), _share(whole), _share(whole_old), _points_change(whole, whole_old)))
     labels = tuple(term.key.capitalize() for term in year.terms)
     alt = "Bar chart of the share of ratings that were 4 or 5 out of 5, by term, this year and last: " + "; ".join(
@@ -216,27 +186,17 @@ def _percent_or_none(pair: tuple[int, int]) -> float | None:
     return None if is_suppressed(pair[0]) or is_suppressed(pair[1]) else float(whole_percent(*pair))
 
 
-def theme_counts(rows: Iterable[FeedbackRow]) -> Counter[str]:
-    """How many pieces of feedback mention each theme."""
-    counts: Counter[str] = Counter()
-    for row in rows:
-        counts.update(set(row.themes))
-    return counts
-
-
-def ranked_themes(feedback: list[FeedbackRow]) -> list[str]:
+def ranked_themes(counts: Mapping[str, int]) -> list[str]:
     """Theme keys, most mentioned first (ties in taxonomy order)."""
-    counts = theme_counts(feedback)
     order = {theme.value: index for index, theme in enumerate(Theme)}
-    return sorted(counts, key=lambda key: (-counts[key], order.get(key, len(order)), key))
+    return sorted((key for key, count in counts.items() if count), key=lambda key: (-counts[key], order.get(key, len(order)), key))
 
 
-def themes_section(year: AcademicYear, feedback: list[FeedbackRow], last_year: list[FeedbackRow]) -> Section:
+def themes_section(year: AcademicYear, counts: Mapping[str, int], old: Mapping[str, int]) -> Section:
     """Themes ranked by how often families raised them, with the change from the year before."""
-    counts, old = theme_counts(feedback), theme_counts(last_year)
-    ranked = ranked_themes(feedback)
-    rows = tuple((str(rank), theme_label(key), published_count(counts[key]), published_count(old[key]), signed_change(counts[key], old[key]))
-                 for rank, key in enumerate(ranked, start=1))
+    ranked = ranked_themes(counts)
+    rows = tuple((str(rank), theme_label(key), published_count(counts[key]), published_count(old.get(key, 0)),
+                  signed_change(counts[key], old.get(key, 0))) for rank, key in enumerate(ranked, start=1))
     shown = [key for key in ranked if not is_suppressed(counts[key])]
     alt = "Bar chart of themes ranked by mentions: " + ("; ".join(f"{theme_label(k)} {counts[k]:,}" for k in shown) or "none to show") + "."
     return Section(
@@ -259,19 +219,21 @@ async def build_parental_views(
     step("Reach")
     reach = await reach_section(session, year=year, now=now)
     step("Feedback, complaints and problems")
-    feedback = await fetch_feedback_rows(session, period=year.period)
-    last_year = await fetch_feedback_rows(session, period=year.previous.period)
-    complaints = await fetch_complaint_rows(session, period=year.period)
-    problems = await fetch_problem_rows(session, period=year.period)
+    period, terms = year.period, terms_of(year)
+    families = {kind: await count_families(session, kind=kind, period=period, terms=terms) for kind in RecordKind}
+    ratings = {key: await count_ratings(session, period=term) for key, term in terms}
+    last_ratings = {key: await count_ratings(session, period=term) for key, term in terms_of(year.previous)}
+    themes = await count_theme_mentions(session, period=period)
+    last_themes = await count_theme_mentions(session, period=year.previous.period)
     step("Quotes and commentary")
     sections = (
         reach,
-        participation_section(year, feedback, complaints, problems),
-        satisfaction_section(year, feedback, last_year),
-        themes_section(year, feedback, last_year),
-        await quotes_section(session, year=year, theme_order=ranked_themes(feedback), label_of=theme_label),
-        complaints_section(complaints),
-        problems_section(problems, describe=describe_duration, percentile=nearest_rank_percentile),
+        participation_section(year, families),
+        satisfaction_section(year, ratings, last_ratings),
+        themes_section(year, themes, last_themes),
+        await quotes_section(session, year=year, theme_order=ranked_themes(themes), label_of=theme_label),
+        await complaints_section(session, period=period),
+        await problems_section(session, period=period, describe=describe_duration),
         await you_said_section(session, year=year),
         await commentary_section(session, year=year),
         method_section(year),
@@ -280,8 +242,9 @@ async def build_parental_views(
         f"This section covers the academic year {year.label} (1 September {year.first_calendar_year} to "
         f"31 August {year.first_calendar_year + 1}). It is produced by Carerline from its own records, so every figure "
         "can be traced back to them.",
-        f"{published_count(count_families(feedback))} families gave feedback, {published_count(count_families(complaints))} "
-        f"made complaints and {published_count(count_families(problems))} reported problems on the day.",
+        f"{published_count(families[RecordKind.FEEDBACK].whole_year)} families gave feedback, "
+        f"{published_count(families[RecordKind.COMPLAINTS].whole_year)} made complaints and "
+        f"{published_count(families[RecordKind.PROBLEMS].whole_year)} reported problems on the day.",
     )
     return ParentalViewsReport(
         academic_year=year.label, title=f"Parents' and carers' views: SEND home-to-school transport {year.label}",

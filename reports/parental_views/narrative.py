@@ -6,16 +6,17 @@ from collections.abc import Callable, Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.reports.parental_views import fetch_commentary, fetch_you_said_rows
-from db.models.casework import QuoteStatus
+from db.dao.reports.parental_views import Period, fetch_commentary, fetch_you_said_rows
+from db.dao.reports.parental_views_figures import fetch_approved_quotes
 from reports.parental_views.model import QuoteGroup, Section, Table
 from services.calendar.periods import AcademicYear
 from reports.parental_views.publishing import SUPPRESSION_THRESHOLD
-from services.feedback.records import quote_candidates
 from services.privacy.redaction import redact
 
 QUOTES_PER_THEME = 3
 MAX_QUOTE_LENGTH = 280
+QUOTE_PAGE = 10
+UNTAGGED_THEME = "other"
 
 
 def _short(text: str) -> str:
@@ -23,27 +24,44 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_QUOTE_LENGTH else text[: MAX_QUOTE_LENGTH - 1].rstrip() + "…"
 
 
+async def _quotes_under(session: AsyncSession, *, period: Period, theme: str, outranked_by: list[str]) -> list[str]:
+    """Up to QUOTES_PER_THEME different quotes whose best-ranked theme is `theme`, oldest first; only these are redacted."""
+    quotes: list[str] = []
+    after = None
+    while True:
+        rows = await fetch_approved_quotes(session, period=period, theme=theme, outranked_by=outranked_by,
+                                           with_untagged=theme == UNTAGGED_THEME, after=after, limit=QUOTE_PAGE)
+        for row in rows:
+            quote = _short(redact(row.text, known_names=[name for name in (row.carer_name, row.child_name) if name]))
+            if quote not in quotes:
+                quotes.append(quote)
+                if len(quotes) == QUOTES_PER_THEME:
+                    return quotes
+        if len(rows) < QUOTE_PAGE:
+            return quotes
+        after = (rows[-1].created_at, rows[-1].feedback_id)
+
+
 async def quotes_section(
     session: AsyncSession, *, year: AcademicYear, theme_order: Sequence[str], label_of: Callable[[str], str]
 ) -> Section:
-    """Approved quotes (consented, curated, redacted) given in the year, under the most-mentioned theme each carries."""
-    period = year.period
+    """Approved quotes (consented, curated, redacted) given in the year, under the most-mentioned theme each carries.
+
+    A quote with no theme counts as "other". Each theme's quotes come from a LIMITed query, oldest first.
+    """
     rank = {key: index for index, key in enumerate(theme_order)}
     groups: dict[str, list[str]] = {}
-    for candidate in await quote_candidates(session, status=QuoteStatus.APPROVED):
-        if not period.starts_at <= candidate.created_at < period.ends_at:
-            continue
-        theme = min(candidate.themes or ("other",), key=lambda key: (rank.get(key, len(rank)), key))
-        quotes, quote = groups.setdefault(theme, []), _short(candidate.redacted_text)
-        if len(quotes) < QUOTES_PER_THEME and quote not in quotes:
-            quotes.append(quote)
-    ordered = sorted(groups, key=lambda key: (rank.get(key, len(rank)), key))
+    for theme in sorted({*theme_order, UNTAGGED_THEME}, key=lambda key: (rank.get(key, len(rank)), key)):
+        outranked_by = [key for key in theme_order if rank[key] < rank.get(theme, len(rank))]
+        quotes = await _quotes_under(session, period=year.period, theme=theme, outranked_by=outranked_by)
+        if quotes:
+            groups[theme] = quotes
     return Section(
         key="quotes", title="In families' own words",
         paragraphs=("Families chose to let Kent PACT quote them anonymously. A PACT coordinator chose each quote, and "
                     "names, contact details, addresses and reference numbers have been removed.",)
-        if ordered else ("No quotes were approved for this year.",),
-        quote_groups=tuple(QuoteGroup(label_of(key), tuple(groups[key])) for key in ordered),
+        if groups else ("No quotes were approved for this year.",),
+        quote_groups=tuple(QuoteGroup(label_of(key), tuple(quotes)) for key, quotes in groups.items()),
     )
 
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from sandbox.emulator.control import add_control_routes
 from sandbox.emulator.errors import ApiError
 from sandbox.emulator.faults import FaultKind
+from sandbox.emulator.notify_link import add_notify_link
 from sandbox.emulator.bot_api.edits import EDIT_METHODS
 from sandbox.emulator.bot_api.messages import MESSAGE_METHODS
 from sandbox.emulator.bot_api.misc import MISC_METHODS
@@ -138,6 +139,7 @@ def build_app(emulator: EmulatedTelegram) -> web.Application:
     app.router.add_route("*", "/bot{token}/{method}", handle_bot_api)
     app.router.add_get("/file/bot{token}/{file_path:.+}", handle_file_download)
     add_control_routes(app, emulator=emulator)
+    add_notify_link(app, emulator=emulator)
     app.router.add_get("/", handle_phone_index)
     app.router.add_get("/phone", handle_phone_index)
     app.router.add_get("/phone/", handle_phone_index)

@@ -61,6 +61,8 @@ class EmulatedTelegram:
             retry_max_s=webhook_retry_max_s,
         )
         self.people = PersonSimulator(state=self.state)
+        # A Notify emulator's root URL: the phone page then shows families' texts and emails too (notify_link.py).
+        self.notify_url: str | None = None
 
     # --- people -----------------------------------------------------------------------
 

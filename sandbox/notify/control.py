@@ -11,7 +11,7 @@ from sandbox.notify.serialise import iso
 from sandbox.notify.world import EMULATOR, NotifyService
 
 if TYPE_CHECKING:
-    from sandbox.notify.model import Notification
+    from sandbox.notify.model import Notification, ReceivedText
 
 
 def _emulator(request: web.Request) -> NotifyService:
@@ -35,12 +35,40 @@ def message_json(notification: Notification) -> dict[str, Any]:
             "created_at": iso(notification.created_at), "completed_at": iso(notification.completed_at)}
 
 
+def received_json(text: ReceivedText) -> dict[str, Any]:
+    """A text a family sent, as the phone page shows it."""
+    return {"id": text.id, "source_number": text.source_number, "message": text.message,
+            "date_received": iso(text.date_received)}
+
+
 async def list_messages(request: web.Request) -> web.Response:
-    """GET /_notify/messages?to=+447700900001 (or an email address); without `to`, every message."""
+    """GET /_notify/messages?to=+447700900001 (or an email): what was sent, and as `received` what it texted back."""
     emulator = _emulator(request)
     recipient = request.query.get("to")
+    if recipient is not None and recipient.strip().isdigit():  # "+44..." unescaped in a URL arrives as " 44..."
+        recipient = "+" + recipient.strip()
     found = emulator.messages_for(recipient) if recipient else list(emulator.notifications.values())
-    return web.json_response({"messages": [message_json(n) for n in found]})
+    if recipient is None:
+        received = emulator.received_texts
+    else:
+        received = emulator.texts_from(recipient) if "@" not in recipient else []
+    return web.json_response({"messages": [message_json(n) for n in found],
+                              "received": [received_json(t) for t in received]})
+
+
+async def people(request: web.Request) -> web.Response:
+    """GET /_notify/people: whose phones and inboxes the phone page shows; POST adds one {"name", "mobile", ...}."""
+    emulator = _emulator(request)
+    if request.method == "POST":
+        data = await _json(request)
+        if not isinstance(data.get("name"), str) or not (data.get("mobile") or data.get("email")):
+            raise web.HTTPBadRequest(text="name and a mobile or an email are required")
+        telegram = data.get("telegram_user_id")
+        emulator.add_person(name=data["name"], mobile=data.get("mobile"), email=data.get("email"),
+                            telegram_user_id=int(telegram) if telegram is not None else None,
+                            note=str(data.get("note") or ""))
+    return web.json_response({"people": [person.as_json() for person in emulator.people],
+                              "inbound_number": emulator.inbound_number})
 
 
 async def set_faults(request: web.Request) -> web.Response:
@@ -99,6 +127,8 @@ async def stats(request: web.Request) -> web.Response:
 def add_control_routes(app: web.Application) -> None:
     """Mount the control API."""
     app.router.add_get("/_notify/messages", list_messages)
+    app.router.add_get("/_notify/people", people)
+    app.router.add_post("/_notify/people", people)
     app.router.add_post("/_notify/faults", set_faults)
     app.router.add_delete("/_notify/faults", set_faults)
     app.router.add_post("/_notify/outcomes", set_outcome)

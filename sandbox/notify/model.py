@@ -141,3 +141,19 @@ class NotifyFaults:
         if result.rate_limit_per_minute < 1 or result.callback_delay_s < 0:
             raise ValueError("rate_limit_per_minute must be at least 1 and callback_delay_s not negative")
         return result
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in the sandbox world with a phone (E.164 mobile) or an inbox: what the phone page shows."""
+
+    name: str
+    mobile: str | None = None
+    email: str | None = None
+    telegram_user_id: int | None = None
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The person as the control API lists them."""
+        return {"name": self.name, "mobile": self.mobile, "email": self.email,
+                "telegram_user_id": self.telegram_user_id, "note": self.note}

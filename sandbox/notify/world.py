@@ -13,7 +13,7 @@ from aiohttp import web
 
 from sandbox.notify.callbacks import CallbackPoster
 from sandbox.notify.limits import Limits
-from sandbox.notify.model import ApiKey, Channel, KeyType, Notification, NotifyFaults, ReceivedText, Template
+from sandbox.notify.model import ApiKey, Channel, KeyType, Notification, NotifyFaults, Person, ReceivedText, Template
 
 # The app key under which the server and the control API find the service.
 EMULATOR = web.AppKey("notify_emulator", object)
@@ -45,6 +45,7 @@ class NotifyService:
         self.requests: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
         self.callbacks = CallbackPoster()
+        self.people: list[Person] = []
         self.add_api_key("carerline-live")
         for channel, template_id in GENERIC_TEMPLATE_IDS.items():
             subject = None if channel == "sms" else "((subject))"
@@ -104,6 +105,18 @@ class NotifyService:
 
     # --- what families got -------------------------------------------------------------
 
+    def add_person(self, *, name: str, mobile: str | None = None, email: str | None = None,
+                   telegram_user_id: int | None = None, note: str = "") -> Person:
+        """Someone whose phone or inbox the phone page shows (mobile in E.164, as Notify's `to`)."""
+        person = Person(name=name, mobile=mobile, email=email, telegram_user_id=telegram_user_id, note=note)
+        self.people.append(person)
+        return person
+
+    def texts_from(self, number: str) -> list[ReceivedText]:
+        """Texts one number sent to the inbound number, oldest first (447700900001 and +447700900001 alike)."""
+        wanted = _digits(number)
+        return [text for text in self.received_texts if _digits(text.source_number) == wanted]
+
     def messages_for(self, recipient: str) -> list[Notification]:
         """Texts or emails sent to one phone number (E.164) or email address, oldest first (test keys send nothing)."""
         wanted = recipient.lower()
@@ -151,6 +164,11 @@ class NotifyService:
     def sent_count(self, channel: Channel | None = None) -> int:
         """Notifications accepted (of one channel)."""
         return sum(1 for n in self.notifications.values() if channel is None or n.type == channel)
+
+
+def _digits(number: str) -> str:
+    digits = "".join(character for character in number if character.isdigit())
+    return "44" + digits[1:] if digits.startswith("0") else digits
 
 
 def new_callback_token() -> str:

@@ -15,11 +15,13 @@ from db.dao.applications import (
     save_application,
     save_stage_change,
 )
+from db.dao.transport.contacts import fetch_contacts_for_children
 from db.dao.transport.data import fetch_carers_of_children, fetch_children_by_ids, fetch_children_by_reference
 from db.models import OPEN_STAGES, ApplicationStage, ApplicationStageChange, Child, HtstApplication
 from messaging.outbox import EnqueueResult, OutgoingMessage, enqueue_messages, seen_button_markup
 from messaging.rendering import button_label, render_message
 from services.calendar.working_days import add_working_days, working_days_between
+from services.carers.channel_plans import kind_renderer, plan_recipients, planned
 
 # Kent: every HTST application is fulfilled within 4 weeks of receipt, which we hold as 20 working days.
 PROMISED_WORKING_DAYS = 20
@@ -95,27 +97,32 @@ async def _add_step(
             note_for_family=(note or "").strip() or None, recorded_by=recorded_by,
         ),
     )
+    carers = await fetch_carers_of_children(session, child_ids=[child.id])  # type: ignore[list-item]
+    contacts = list((await fetch_contacts_for_children(session, child_ids=[child.id])).values())  # type: ignore[list-item]
     messages = []
-    for carer, _ in await fetch_carers_of_children(session, child_ids=[child.id]):  # type: ignore[list-item]
-        language = carer.language
-        messages.append(
-            OutgoingMessage(
-                carer=carer,
-                idempotency_key=f"application:{application.id}:step:{step.id}:carer:{carer.id}",
-                purpose="application_status",
-                source_type="application",
-                source_id=application.id,
-                update_kind="application_status",
-                text=render_message(
-                    "application_status", language=language, stage=stage.value, child=child.display_name,
-                    reference=application.reference, note=step.note_for_family, phone=contact.phone, hours=contact.hours,
-                ),
-                reply_markup=seen_button_markup(
-                    button_label("updates.button.seen", language=language),
-                    menu_label=button_label("menu.button.back", language=language),
-                ),
-            )
+    # Linked carers in Telegram with their held mobile and email behind; families who never linked by text or email.
+    for recipient in plan_recipients(carers=carers, contacts=contacts, allow_letter=False):
+        if recipient.carer is None and not recipient.channels:
+            continue
+        language = recipient.language
+        values = {"stage": stage.value, "child": child.display_name, "reference": application.reference,
+                  "note": step.note_for_family, "phone": contact.phone, "hours": contact.hours}
+        who = f"carer:{recipient.carer.id}" if recipient.carer is not None else f"contact:{recipient.contact.id}"  # type: ignore[union-attr]
+        telegram = OutgoingMessage(
+            carer=recipient.carer,
+            idempotency_key=f"application:{application.id}:step:{step.id}:{who}",
+            purpose="application_status",
+            source_type="application",
+            source_id=application.id,
+            update_kind="application_status",
+            text=render_message("application_status", language=language, **values) if recipient.carer else "",
+            reply_markup=seen_button_markup(
+                button_label("updates.button.seen", language=language),
+                menu_label=button_label("menu.button.back", language=language),
+            ),
         )
+        messages.append(planned(telegram, channels=recipient.channels, contact=recipient.contact,
+                                render=kind_renderer("application_status", language=language, **values)))
     notices = await enqueue_messages(session, messages=messages, now=now)
     return StageChangeResult(application=application, is_changed=True, notices=notices)
 

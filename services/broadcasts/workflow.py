@@ -19,7 +19,11 @@ from db.dao.broadcasts import (
 )
 from db.models.broadcasts import Broadcast, BroadcastStatus
 from db.models.staff import ActorKind
+from db.dao.transport.contacts import fetch_contacts_for_carers
+from db.models import FamilyContact
 from messaging.outbox import OutgoingMessage, enqueue_messages, seen_button_markup
+from messaging.rendering import plain
+from services.carers.channel_plans import COUNCIL_CONTACT, carer_contact, kind_renderer, with_held_fallbacks
 from services.broadcasts.audiences import Audience, AudienceError, audience_spec, resolve_audience
 from services.staff.audit import Actor, RequestOrigin, record_audit
 from services.broadcasts.rendering import RenderedSample, TemplateProblem, check_template, render_for, render_samples
@@ -226,8 +230,10 @@ async def _audience_if_ready(session: AsyncSession, *, broadcast: Broadcast, app
 async def _dispatch(
     session: AsyncSession, *, broadcast: Broadcast, audience: Audience, actor: Actor, now: datetime, origin: RequestOrigin | None
 ) -> Broadcast:
+    carer_ids = [row.carer.id for row in audience.rows if row.carer.id is not None]
+    held = await fetch_contacts_for_carers(session, carer_ids=carer_ids)
     try:
-        messages = _outgoing_messages(broadcast, audience)
+        messages = _outgoing_messages(broadcast, audience, held=held)
     except TemplateProblem as problem:
         raise BroadcastError(problem.message, field="template_text") from None
     result = await enqueue_messages(session, messages=messages, now=now)
@@ -273,17 +279,24 @@ async def broadcast_report(session: AsyncSession, *, broadcast_id: int) -> Broad
     return BroadcastReport(broadcast=broadcast, total=sum(by_state.values()), counts=counts)
 
 
-def _outgoing_messages(broadcast: Broadcast, audience: Audience) -> list[OutgoingMessage]:
-    return [
-        OutgoingMessage(
+def _outgoing_messages(
+    broadcast: Broadcast, audience: Audience, *, held: dict[int, list[FamilyContact]]
+) -> list[OutgoingMessage]:
+    """One message per carer in Telegram, with their held mobile and email as fallbacks (the same words, plain)."""
+    messages = []
+    for row in audience.rows:
+        body = render_for(broadcast.template_text, row)
+        message = OutgoingMessage(
             carer=row.carer,
             idempotency_key=f"broadcast:{broadcast.id}:carer:{row.carer.id}",
             purpose="broadcast",
             source_type=SOURCE_TYPE,
             source_id=broadcast.id,
-            text=render_for(broadcast.template_text, row),
+            text=body,
             reply_markup=seen_button_markup(plain_text("updates.button.seen", language=row.carer.language)),
             update_kind="broadcasts",
         )
-        for row in audience.rows
-    ]
+        contact = carer_contact(held.get(row.carer.id or 0, []), carer_id=row.carer.id or 0)
+        render = kind_renderer("broadcast", language=row.carer.language, body=plain(body), **COUNCIL_CONTACT)
+        messages.append(with_held_fallbacks(message, contact=contact, render=render))
+    return messages

@@ -1,1 +1,1 @@
-"""Parents and carers: linking with a link code, codes themselves, consent, settings, the menu and conversation state."""
+"""Parents and carers: linking with a link code, codes themselves, consent, settings, how we contact them, the menu and conversation state."""

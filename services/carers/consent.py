@@ -9,8 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.carers.accounts import fetch_linked_children, save_carer
 from db.dao.carers.consent import save_consent_event
+from db.dao.carers.conversations import fetch_conversation, save_conversation
 from db.models import Carer, ConsentEventKind
-from services.carers.conversations import Step, load_chat_context, move_to, require_step
+from services.carers.conversations import Step, move_to, require_step
 from services.carers.linking import LinkOutcome, LinkResult, redeem_code
 
 
@@ -25,9 +26,17 @@ class ConsentGiven:
 
 async def ask_for_consent(session: AsyncSession, *, chat_id: int, pending_code: str | None, now: datetime) -> int:
     """Show-the-notice step, keeping a code brought with /start until consent; return the version."""
-    context = await load_chat_context(session, chat_id=chat_id)
-    code = pending_code or (context.data.get("code") if context.step == Step.AWAITING_CONSENT else None)
-    return await move_to(session, chat_id=chat_id, step=Step.AWAITING_CONSENT, data={"code": code}, now=now)
+    conversation = await fetch_conversation(session, chat_id=chat_id)  # read once: its version guards the write
+    is_waiting = conversation is not None and conversation.state == Step.AWAITING_CONSENT
+    code = pending_code or ((conversation.data or {}).get("code") if is_waiting and conversation is not None else None)
+    return await save_conversation(
+        session,
+        chat_id=chat_id,
+        state=Step.AWAITING_CONSENT,
+        data={"code": code},
+        expected_version=conversation.version if conversation is not None else 0,
+        now=now,
+    )
 
 
 async def give_consent(

@@ -10,8 +10,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.carers.accounts import fetch_carer_by_chat_id
-from db.dao.carers.conversations import fetch_conversation, fetch_throttle, reset_conversation, save_conversation, save_throttle
-from db.models import Carer, ChatThrottle
+from db.dao.carers.conversations import count_update_in_window, fetch_conversation, reset_conversation, save_conversation
+from db.models import Carer
 from db.models.conversations import IDLE
 
 
@@ -31,6 +31,12 @@ class Step(StrEnum):
     COMPLAINT_DESCRIPTION = "complaint_description"  # data: {"child_id": int | None, "subject": str, "description": str}
     COMPLAINT_CONFIRM = "complaint_confirm"  # data: as above plus {"files": [{"file_id": str, "name": str | None}]}
     COMPLAINT_ESCALATION = "complaint_escalation"  # data: {"complaint_id": int}
+    CONTACT_MOBILE = "contact_mobile"  # the next text typed is the carer's mobile number
+    CONTACT_EMAIL = "contact_email"  # the next text typed is the carer's email address
+
+
+# Steps where the next text typed is a contact detail.
+CONTACT_STEPS: frozenset[str] = frozenset({Step.CONTACT_MOBILE, Step.CONTACT_EMAIL})
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,13 @@ class ChatContext:
         return self.carer is not None and self.carer.has_consent
 
 
+class Unread:
+    """Marks an argument not read yet (None already means "there is none")."""
+
+
+UNREAD = Unread()
+
+
 class ThrottleDecision(StrEnum):
     """What to do with an update in a flood."""
 
@@ -57,9 +70,10 @@ class ThrottleDecision(StrEnum):
     SILENT = "silent"
 
 
-async def load_chat_context(session: AsyncSession, *, chat_id: int) -> ChatContext:
-    """Read the chat's carer and conversation state."""
-    carer = await fetch_carer_by_chat_id(session, chat_id=chat_id)
+async def load_chat_context(session: AsyncSession, *, chat_id: int, carer: Carer | None | Unread = UNREAD) -> ChatContext:
+    """Read the chat's carer (unless already read in this transaction) and conversation state."""
+    if isinstance(carer, Unread):
+        carer = await fetch_carer_by_chat_id(session, chat_id=chat_id)
     conversation = await fetch_conversation(session, chat_id=chat_id)
     if conversation is None:
         return ChatContext(chat_id=chat_id, carer=carer)
@@ -76,20 +90,12 @@ async def register_update(
     session: AsyncSession, *, chat_id: int, now: datetime, max_updates: int, window_s: float
 ) -> ThrottleDecision:
     """Count one update in the chat's flood window: allow, warn once, or stay silent until it passes."""
-    throttle = await fetch_throttle(session, chat_id=chat_id)
-    if throttle is None or now - throttle.window_started_at >= timedelta(seconds=window_s):
-        await save_throttle(
-            session,
-            throttle=ChatThrottle(chat_id=chat_id, window_started_at=now, updates_in_window=1, has_warned=False),
-        )
+    count = await count_update_in_window(
+        session, chat_id=chat_id, now=now, window_started_by=now - timedelta(seconds=window_s), max_updates=max_updates
+    )
+    if count <= max_updates:
         return ThrottleDecision.ALLOW
-    throttle.updates_in_window += 1
-    decision = ThrottleDecision.ALLOW
-    if throttle.updates_in_window > max_updates:
-        decision = ThrottleDecision.SILENT if throttle.has_warned else ThrottleDecision.WARN
-        throttle.has_warned = True
-    await save_throttle(session, throttle=throttle)
-    return decision
+    return ThrottleDecision.WARN if count == max_updates + 1 else ThrottleDecision.SILENT
 
 
 class StaleStepError(Exception):

@@ -19,6 +19,7 @@ from db.dao.carers.linking import (
     save_code_use,
     save_linking_failure,
 )
+from services.carers.contacts import ContactChoice, match_contact
 from services.carers.conversations import Step, move_to
 from services.carers.codes import hash_code, normalise_code
 
@@ -46,6 +47,8 @@ class LinkResult:
     outcome: LinkOutcome
     child_name: str | None = None
     locked_until: datetime | None = None
+    # Set when the council holds two carers for the child and we cannot tell which one this is.
+    contact_choice: ContactChoice | None = None
 
 
 async def lockout_ends_at(session: AsyncSession, *, chat_id: int, now: datetime) -> datetime | None:
@@ -71,14 +74,17 @@ async def redeem_code(
     child = await fetch_child(session, child_id=linking_code.child_id)
     assert child is not None and child.id is not None and linking_code.id is not None
     if await fetch_link(session, carer_id=carer_id, child_id=child.id) is not None:
-        return LinkResult(LinkOutcome.ALREADY_LINKED, child_name=child.display_name)
+        choice = await match_contact(session, carer_id=carer_id, child_id=child.id, now=now)
+        return LinkResult(LinkOutcome.ALREADY_LINKED, child_name=child.display_name, contact_choice=choice)
     # Each carer uses a code once; using it again (after unlinking) does not take another carer's place.
     if await fetch_code_use(session, code_id=linking_code.id, carer_id=carer_id) is None:
         if await count_code_uses(session, code_id=linking_code.id) >= linking_code.max_carers:
             return await _record_failure(session, chat_id=chat_id, now=now)
         await save_code_use(session, code_id=linking_code.id, carer_id=carer_id, used_at=now)
     await save_link(session, carer_id=carer_id, child_id=child.id, linked_at=now)
-    return LinkResult(LinkOutcome.LINKED, child_name=child.display_name)
+    # The same family as the council's contact for the child, never a second one.
+    choice = await match_contact(session, carer_id=carer_id, child_id=child.id, now=now)
+    return LinkResult(LinkOutcome.LINKED, child_name=child.display_name, contact_choice=choice)
 
 
 async def _record_failure(session: AsyncSession, *, chat_id: int, now: datetime) -> LinkResult:

@@ -72,6 +72,8 @@ class DutyAlert:
     reported_at: datetime
     link: str
     is_urgent: bool
+    # What the route's operator reported today, or that it has reported nothing (services/operators/cross_check.py).
+    operator_word: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

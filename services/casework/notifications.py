@@ -14,11 +14,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.i18n import plain_text, text
 from db.dao.carers.accounts import fetch_carer
+from db.dao.transport.contacts import fetch_contacts_for_carer
 from messaging.outbox import OutgoingMessage, enqueue_messages, seen_button_markup
+from services.carers.channel_plans import COUNCIL_CONTACT, carer_contact, kind_renderer, with_held_fallbacks
 
 # Babel locales for dates: "en" alone would give American dates.
 _DATE_LOCALES = {"en": "en_GB", "pl": "pl_PL"}
 _DATE_PATTERN = "EEEE d MMMM y"
+# The text and email forms of a case's news, by the case's kind (feedback has none: Telegram only).
+PLAIN_KINDS = {"complaint": "complaint_update", "problem_report": "problem_update"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +77,7 @@ def idempotency_key(notice: CarerNotice) -> str:
 
 
 async def notify_carer(session: AsyncSession, *, carer_id: int | None, notice: CarerNotice, now: datetime) -> bool:
-    """Queue one message to the carer in their language; False when there is nobody to tell (erased)."""
+    """Queue one message to the carer in their language (their held mobile and email as fallbacks); False if erased."""
     if carer_id is None:
         return False
     carer = await fetch_carer(session, carer_id=carer_id)
@@ -92,5 +96,13 @@ async def notify_carer(session: AsyncSession, *, carer_id: int | None, notice: C
         # About the family's own case: not an "update" they can mute, and sent even after consent is withdrawn.
         must_send=True,
     )
+    kind = PLAIN_KINDS.get(notice.source_type)
+    if kind is not None and carer.id is not None:
+        contact = carer_contact(await fetch_contacts_for_carer(session, carer_id=carer.id), carer_id=carer.id)
+        values = {name: render_value(value, language=language) for name, value in notice.values.items()}
+        contact_values = {name: str(notice.values.get(name, default)) for name, default in COUNCIL_CONTACT.items()}
+        render = kind_renderer(kind, language=language, key=notice.key, lead_key=notice.lead_key,
+                               values={**contact_values, **values}, **contact_values)
+        message = with_held_fallbacks(message, contact=contact, render=render)
     await enqueue_messages(session, messages=[message], now=now)
     return True

@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import TextIO
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.changes import (
-    CallListEntry,
-    fetch_call_list_entries,
     fetch_notice_for_outbox,
-    fetch_notices_due_a_reminder,
+    fetch_notice_rows,
+    fetch_notices_open_for_reminder,
     mark_notices_escalated,
     save_notice,
 )
 from db.dao.carers.accounts import fetch_carer
+from db.dao.delivery.fallback import stamp_fallback_queued
 from db.dao.delivery.outbox import fetch_outbox_message, save_acknowledgement
+from db.dao.transport.contacts import fetch_contacts_for_carers
 from db.dao.transport.data import fetch_children_by_ids, fetch_routes_by_ids
+from db.models import OutboxChannel, OutboxMessage, OutboxState
 from core.i18n import text
 from messaging.outbox import enqueue_messages
-from services.changes.notices import notice_key, notice_message
+from services.carers.channel_plans import PlannedRecipient, carer_contact
+# The call list lives in services/changes/call_list.py; its names stay importable from here.
+from services.changes.call_list import (  # noqa: F401
+    CALL_LIST_HORIZON, CallListRow, build_call_list, call_reason, write_call_list_csv,
+)
+from services.changes.recipients import recipient_key, recipient_message
 
 REMINDER_AFTER = timedelta(hours=24)
-# Families still unacknowledged this long before a change takes effect are telephoned.
-CALL_LIST_HORIZON = timedelta(hours=24)
-# Families Telegram cannot reach are listed as soon as we know, not only 24 hours before.
-CALL_AT_ONCE = frozenset({"unreachable", "not_delivered"})
-CALL_LIST_COLUMNS = (
-    "change_reference", "change_kind", "effective_from", "route_code", "council_reference", "child_name",
-    "carer_pseudonym", "carer_first_name", "reason", "notice_sent_at", "reminder_sent",
-)
 
 
 @dataclass(frozen=True)
@@ -66,110 +63,71 @@ async def send_due_reminders(
     session: AsyncSession, *, now: datetime, council_phone: str, council_hours: str = "",
     reminder_after: timedelta = REMINDER_AFTER,
 ) -> int:
-    """Queue the one reminder for every notice delivered `reminder_after` ago and still not acknowledged."""
-    due = await fetch_notices_due_a_reminder(session, sent_before=now - reminder_after, now=now)
+    """Queue the one reminder for every notice sent `reminder_after` ago and still not acknowledged.
+
+    The reminder goes by the next channel the family member holds (Telegram, then text, then email), on the
+    notice's own key, so it is the same row fall back would make and can never be sent twice; when no other
+    channel is held it goes again on the same one (a letter is never followed by a reminder: it takes days).
+    """
+    candidates = await fetch_notices_open_for_reminder(session, now=now)
+    rows = await fetch_notice_rows(session, notices=[item.notice for item in candidates])
+    due = [(item, plan) for item in candidates if (plan := reminder_plan(rows.get(item.notice.id or 0, []),
+                                                                         sent_before=now - reminder_after))]
     if not due:
         return 0
-    child_ids = sorted({child_id for item in due for child_id in item.notice.child_ids})
+    child_ids = sorted({child_id for item, _ in due for child_id in item.notice.child_ids})
     children = {child.id: child for child in await fetch_children_by_ids(session, child_ids=child_ids)}
     routes = await fetch_routes_by_ids(session, route_ids=sorted({c.route_id for c in children.values() if c.route_id}))
-    messages = [
-        notice_message(
-            item.change, carer=item.carer, children=[children[i] for i in item.notice.child_ids if i in children],
+    held = await fetch_contacts_for_carers(session, carer_ids=[i.carer.id for i, _ in due if i.carer and i.carer.id])
+    messages = []
+    for item, plan in due:
+        contact = item.contact
+        if item.carer is not None and item.carer.id is not None:
+            contact = carer_contact(held.get(item.carer.id, []), carer_id=item.carer.id)
+        recipient = PlannedRecipient(item.carer, contact, tuple(item.notice.child_ids), plan.channels)
+        messages.append(recipient_message(
+            item.change, recipient=recipient, children=[children[i] for i in item.notice.child_ids if i in children],
             routes=routes, council_phone=council_phone, council_hours=council_hours, is_reminder=True,
-        )
-        for item in due
-    ]
+            idempotency_key=plan.key_of(recipient_key(item.change, recipient)),
+        ))
     result = await enqueue_messages(session, messages=messages, now=now)
-    for item in due:
+    # The next channel is used now: the row before it must not fall back to it again later.
+    await stamp_fallback_queued(session, row_ids=[plan.after_row_id for _, plan in due if plan.is_next_channel], now=now)
+    for (item, _), message in zip(due, messages, strict=True):
         item.notice.reminded_at = now
-        item.notice.reminder_outbox_message_id = result.outbox_ids.get(
-            notice_key(item.change, item.carer.id or 0, is_reminder=True)
-        )
+        item.notice.reminder_outbox_message_id = result.outbox_ids.get(message.idempotency_key)
         await save_notice(session, notice=item.notice)
     return len(due)
+
+
+@dataclass(frozen=True)
+class ReminderPlan:
+    """The channels a reminder goes by, and whether it joins the notice (next channel) or repeats the same one."""
+
+    channels: tuple[OutboxChannel, ...]
+    is_next_channel: bool
+    after_row_id: int = 0  # the notice's latest row, whose plan the reminder takes up
+
+    def key_of(self, notice_key: str) -> str:
+        """The reminder's key: the notice's own on a new channel, else the notice's with ":reminder"."""
+        return notice_key if self.is_next_channel else f"{notice_key}:reminder"
+
+
+def reminder_plan(rows: list[OutboxMessage], *, sent_before: datetime) -> ReminderPlan | None:
+    """How to remind: by the next channel of the latest row's plan, else the same channel; None if not due."""
+    if not rows:
+        return None
+    latest = rows[-1]
+    if latest.state != OutboxState.SENT.value or latest.sent_at is None or latest.sent_at > sent_before:
+        return None
+    if latest.channel == OutboxChannel.LETTER.value:
+        return None
+    plan = tuple(OutboxChannel(name) for name in (latest.channel_plan or "").split(",") if name)
+    if plan and latest.fallback_queued_at is None:
+        return ReminderPlan(channels=plan, is_next_channel=True, after_row_id=latest.id or 0)
+    return ReminderPlan(channels=(OutboxChannel(latest.channel),), is_next_channel=False)
 
 
 async def escalate_unacknowledged(session: AsyncSession, *, now: datetime, horizon: timedelta = CALL_LIST_HORIZON) -> int:
     """Stamp the notices that have just joined the call list (for the record and the metrics)."""
     return await mark_notices_escalated(session, effective_before=now + horizon, now=now)
-
-
-@dataclass(frozen=True)
-class CallListRow:
-    """One family to telephone about one change."""
-
-    change_reference: str
-    change_kind: str
-    effective_from: date
-    route_code: str
-    council_reference: str
-    child_name: str
-    carer_pseudonym: str
-    carer_first_name: str
-    reason: str
-    notice_sent_at: datetime | None
-    reminder_sent: bool
-
-    def as_csv(self) -> list[str]:
-        """The row's values for the CSV export, in CALL_LIST_COLUMNS order."""
-        values = [getattr(self, name) for name in CALL_LIST_COLUMNS]
-        return ["" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value) for value in values]
-
-
-async def build_call_list(session: AsyncSession, *, now: datetime, horizon: timedelta = CALL_LIST_HORIZON) -> list[CallListRow]:
-    """Families to call: not acknowledged 24 hours before the change, or not reachable at all."""
-    entries = await fetch_call_list_entries(session, ended_before=now - timedelta(days=1))
-    rows = []
-    for entry in entries:
-        reason = call_reason(entry)
-        is_due = entry.change.effective_at <= now + horizon
-        if reason is not None and (is_due or reason in CALL_AT_ONCE):
-            rows.append(_row(entry, reason))
-    return rows
-
-
-def call_reason(entry: CallListEntry) -> str | None:
-    """Why this family needs a call, or None when they have seen the notice."""
-    carer, notice, outbox = entry.carer, entry.notice, entry.outbox
-    if carer is None:
-        return "not_on_carerline"
-    if notice is None:
-        return "linked_after_change"
-    if notice.acknowledged_at is not None:
-        return None
-    if carer.unreachable_since is not None:
-        return "unreachable"
-    if outbox is None:
-        return "not_sent"
-    if outbox.state == "skipped":
-        return {"muted": "muted_changes", "no_consent": "no_consent"}.get(outbox.last_error or "", "unreachable")
-    if outbox.state == "failed":
-        return "not_delivered"
-    if outbox.state in ("queued", "sending"):
-        return "not_yet_sent"
-    return "not_acknowledged"
-
-
-def _row(entry: CallListEntry, reason: str) -> CallListRow:
-    carer, notice, outbox = entry.carer, entry.notice, entry.outbox
-    return CallListRow(
-        change_reference=entry.change.reference,
-        change_kind=entry.change.kind,
-        effective_from=entry.change.effective_from,
-        route_code=entry.route_code or "",
-        council_reference=entry.child.council_reference,
-        child_name=entry.child.display_name,
-        carer_pseudonym=carer.pseudonym if carer else "",
-        carer_first_name=(carer.first_name or "") if carer else "",
-        reason=reason,
-        notice_sent_at=outbox.sent_at if outbox else None,
-        reminder_sent=notice is not None and notice.reminded_at is not None,
-    )
-
-
-def write_call_list_csv(handle: TextIO, rows: list[CallListRow]) -> None:
-    """The call list as CSV for officers."""
-    writer = csv.writer(handle)
-    writer.writerow(CALL_LIST_COLUMNS)
-    writer.writerows(row.as_csv() for row in rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -13,29 +12,26 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.dao.changes import fetch_change_by_reference, save_change, save_change_children, save_notices
 from db.dao.transport.data import (
     fetch_active_children_on_routes,
-    fetch_carers_of_children,
     fetch_operator_by_code,
     fetch_route_by_code,
     fetch_route_ids_of_operator,
     fetch_routes_by_ids,
     fetch_stop,
 )
-from db.models import Carer, ChangeKind, Child, TransportChange
+from db.models import ChangeKind, Child, TransportChange
 from messaging.limits import FAMILY_TEXT_LIMITS
-from messaging.outbox import EnqueueResult, OutgoingMessage, enqueue_messages, seen_button_markup
-from messaging.rendering import button_label, names, render_message
+from messaging.outbox import EnqueueResult, enqueue_messages
+from services.changes.recipients import change_recipients, recipient_key, recipient_message
 
 UK = ZoneInfo("Europe/London")
 # A change dated for a school day takes effect before the morning run.
 DEFAULT_EFFECTIVE_TIME = time(6, 0)
-SOURCE_TYPE = "transport_change"
 # What families read of an officer's words, held short so every channel's message stays under 918 characters.
 FAMILY_TEXT_FIELDS = {
     "old_value": FAMILY_TEXT_LIMITS["change_value"],
     "new_value": FAMILY_TEXT_LIMITS["change_value"],
     "reason": FAMILY_TEXT_LIMITS["change_reason"],
 }
-UPDATE_KIND = "transport_changes"
 
 
 class ChangeError(ValueError):
@@ -75,14 +71,17 @@ class RecordedChange:
     is_new: bool
     affected_children: int = 0
     carers: int = 0
+    contacts: int = 0
+    unreachable: int = 0
     children_without_carer: int = 0
+    children_without_contact: int = 0
     notices: EnqueueResult = field(default_factory=EnqueueResult)
 
 
 async def record_change(
     session: AsyncSession, *, request: ChangeRequest, now: datetime, council_phone: str, council_hours: str = ""
 ) -> RecordedChange:
-    """Save the change, resolve children then carers, queue one personal notice per carer (idempotent)."""
+    """Save the change, resolve children then family members, queue one notice each on their channel plan (idempotent)."""
     if request.reference:
         existing = await fetch_change_by_reference(session, reference=request.reference)
         if existing is not None:
@@ -167,73 +166,36 @@ async def _queue_notices(
     council_hours: str = "",
 ) -> None:
     change = recorded.change
-    children_by_id = {child.id: child for child in children}
+    children_by_id = {child.id: child for child in children if child.id is not None}
     routes = await fetch_routes_by_ids(session, route_ids=sorted({child.route_id for child in children if child.route_id}))
-    carers: dict[int, Carer] = {}
-    children_of: dict[int, list[Child]] = defaultdict(list)
-    for carer, child_id in await fetch_carers_of_children(session, child_ids=list(children_by_id)):
-        assert carer.id is not None
-        carers[carer.id] = carer
-        children_of[carer.id].append(children_by_id[child_id])
-    linked = {child.id for kids in children_of.values() for child in kids}
-    recorded.carers = len(carers)
-    recorded.children_without_carer = len(children_by_id) - len(linked)
-    messages = [
-        notice_message(
-            change, carer=carer, children=children_of[carer_id], routes=routes, council_phone=council_phone,
-            council_hours=council_hours,
+    recipients = await change_recipients(session, change=change, child_ids=list(children_by_id), now=now)
+    told = {child_id for recipient in recipients for child_id in recipient.child_ids}
+    recorded.carers = sum(1 for recipient in recipients if recipient.carer is not None)
+    recorded.contacts = len(recipients) - recorded.carers
+    recorded.unreachable = sum(1 for recipient in recipients if not recipient.is_reachable)
+    recorded.children_without_carer = len(children_by_id) - len(
+        {child_id for recipient in recipients if recipient.carer is not None for child_id in recipient.child_ids}
+    )
+    recorded.children_without_contact = len(children_by_id) - len(told)
+    messages = {
+        recipient_key(change, recipient): recipient_message(
+            change, recipient=recipient, children=[children_by_id[i] for i in recipient.child_ids if i in children_by_id],
+            routes=routes, council_phone=council_phone, council_hours=council_hours,
         )
-        for carer_id, carer in carers.items()
-    ]
-    recorded.notices = await enqueue_messages(session, messages=messages, now=now)
+        for recipient in recipients if recipient.is_reachable
+    }
+    recorded.notices = await enqueue_messages(session, messages=list(messages.values()), now=now)
     await save_notices(
         session,
         notices=[
             {
                 "change_id": change.id,
-                "carer_id": carer_id,
-                "child_ids": [child.id for child in children_of[carer_id]],
-                "outbox_message_id": recorded.notices.outbox_ids.get(notice_key(change, carer_id)),
+                "carer_id": recipient.carer.id if recipient.carer is not None else None,
+                "family_contact_id": recipient.contact.id if recipient.carer is None and recipient.contact else None,
+                "child_ids": list(recipient.child_ids),
+                "outbox_message_id": recorded.notices.outbox_ids.get(recipient_key(change, recipient)),
                 "queued_at": now,
             }
-            for carer_id in carers
+            for recipient in recipients
         ],
-    )
-
-
-def notice_key(change: TransportChange, carer_id: int, *, is_reminder: bool = False) -> str:
-    """The idempotency key of a carer's notice (or its reminder)."""
-    return f"change:{change.id}:carer:{carer_id}" + (":reminder" if is_reminder else "")
-
-
-def notice_message(
-    change: TransportChange, *, carer: Carer, children: list[Child], routes: dict[int, str], council_phone: str,
-    council_hours: str = "", is_reminder: bool = False,
-) -> OutgoingMessage:
-    """One carer's notice of one change, in their language, with the "I've seen this" button."""
-    assert carer.id is not None
-    language = carer.language
-    text = render_message(
-        "change_reminder" if is_reminder else "transport_change",
-        language=language,
-        change=change,
-        children=names(sorted({child.display_name for child in children}), language=language),
-        routes=", ".join(sorted({routes[child.route_id] for child in children if child.route_id in routes})) or "-",
-        phone=change.contact_phone or council_phone,
-        hours="" if change.contact_phone else council_hours,
-        is_reminder=is_reminder,
-    )
-    return OutgoingMessage(
-        carer=carer,
-        idempotency_key=notice_key(change, carer.id, is_reminder=is_reminder),
-        purpose="change_reminder" if is_reminder else "transport_change",
-        source_type=SOURCE_TYPE,
-        source_id=change.id,
-        update_kind=UPDATE_KIND,
-        text=text,
-        reply_markup=seen_button_markup(
-            button_label("updates.button.seen", language=language), menu_label=button_label("menu.button.back", language=language)
-        ),
-        is_urgent=change.is_urgent,
-        must_send=change.must_send,
     )

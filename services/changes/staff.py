@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.dao.changes import ChannelFigure, count_channel_figures
 from db.dao.transport.staff import (
     NoticeFigures,
     count_notice_figures,
@@ -15,7 +16,7 @@ from db.dao.transport.staff import (
 )
 from db.models import TransportChange
 from services.staff.audit import Actor, RequestOrigin, record_audit
-from services.changes.followups import CallListRow, build_call_list
+from services.changes.call_list import CallListRow, build_call_list
 from services.changes.csv_intake import ChangeImportError, import_changes, parse_changes_csv
 from services.changes.notices import FAMILY_TEXT_FIELDS, ChangeRequest, RecordedChange, record_change
 from services.transport.rows import RowError
@@ -133,6 +134,10 @@ class ChangeSummary:
     route_code: str | None
     operator_code: str | None
     figures: NoticeFigures
+    # Per channel (telegram, sms, email, letter): sent, delivered, failed, acknowledged (one change's page only).
+    channels: tuple[ChannelFigure, ...] = ()
+    # Families no channel reached who are on the call list now (one change's page only).
+    to_call: int = 0
 
     @property
     def applies_to(self) -> str:
@@ -169,14 +174,16 @@ async def list_changes(
     ]
 
 
-async def change_summary(session: AsyncSession, *, change_id: int) -> ChangeSummary:
-    """One change with its delivery and acknowledgement figures (TransportNotFound if none)."""
+async def change_summary(session: AsyncSession, *, change_id: int, now: datetime | None = None) -> ChangeSummary:
+    """One change with its figures, per channel too, and (given `now`) how many families are to call."""
     row = await fetch_change_with_codes(session, change_id=change_id)
     if row is None:
         raise TransportNotFound(f"no change {change_id}")
     change, route, operator = row
     figures = await count_notice_figures(session, change_ids=[change_id])
-    return ChangeSummary(change, route, operator, figures.get(change_id, NoticeFigures()))
+    channels = tuple(await count_channel_figures(session, change_id=change_id))
+    to_call = len(await build_call_list(session, now=now, change_id=change_id)) if now is not None else 0
+    return ChangeSummary(change, route, operator, figures.get(change_id, NoticeFigures()), channels, to_call)
 
 
 async def call_list_as(

@@ -1,7 +1,8 @@
 """A family reports a problem on a route whose operator has already reported today: link the two, tell the family.
 
 The family hears what the operator said in their own words, so they know the council knew and what
-it means; officers see the link on the problem report.
+it means; officers see the link on the problem report. The duty officer's alert says what the operator
+reported today, or, when families report and the operator has not, says so plainly.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.casework.problem_reports import save_problem_report
-from db.dao.operators import fetch_latest_disruption_on_route_today
+from db.dao.operators import fetch_latest_disruption_on_route_today, fetch_operator, fetch_route
 from db.models.casework import ProblemReport
 from db.models.transport import OperatorDisruption
+from services.casework.duty_alerts import local_time
 from services.casework.errors import council_day
 from services.casework.notifications import CarerNotice, notify_carer
 
@@ -46,3 +48,31 @@ async def link_operator_report(session: AsyncSession, *, report: ProblemReport, 
     )
     await notify_carer(session, carer_id=report.carer_id, notice=notice, now=now)
     return disruption
+
+
+async def operator_word_for_duty(
+    session: AsyncSession, *, report: ProblemReport, disruption: OperatorDisruption | None
+) -> str | None:
+    """The line of the duty officer's alert about the route's operator: what it reported today, or that it has not."""
+    if report.route_id is None:
+        return None
+    route = await fetch_route(session, route_id=report.route_id)
+    if route is None:
+        return None
+    operator = await fetch_operator(session, operator_id=route.operator_id)
+    name = operator.name if operator is not None else "The operator"
+    if disruption is None:
+        return f"{name} has NOT reported anything on route {route.code} today: ask them what is happening."
+    what = _WHAT.get(disruption.kind, disruption.kind.replace("_", " "))
+    if disruption.minutes_late is not None:
+        what = f"{what}, about {disruption.minutes_late} minutes"
+    return f"{name} reported {what} ({disruption.run} run) at {local_time(disruption.reported_at)}, {disruption.reference}."
+
+
+_WHAT = {
+    "running_late": "running late",
+    "vehicle_breakdown": "a vehicle breakdown",
+    "staff_changed": "a new driver or passenger assistant",
+    "run_cancelled": "the run cancelled",
+    "cannot_run_from": "that it cannot run the route",
+}

@@ -8,18 +8,19 @@ call-list machinery takes over. A rejected draft tells nobody.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import TelegramError
 
 from core.settings import ConfigurationError, Settings
 from db.dao.casework.shared import mark_duty_alert, save_duty_alert
-from db.dao.operators import fetch_disruption, fetch_draft_of_disruption, fetch_route, save_disruption, save_draft
+from db.dao.operators import fetch_disruption, fetch_draft_of_disruption, fetch_operator, fetch_route, save_disruption, save_draft
 from db.engine import Database
 from db.models import ChangeKind, Route
 from db.models.casework import DutyAlertStatus
 from db.models.transport import DisruptionKind, DisruptionStatus, DraftStatus, OperatorDisruption, TransportChangeDraft
+from services.casework.errors import council_day
 from services.casework.duty_alerts import ChannelOutcome, DutyAlert, duty_notifier_from_settings, render_duty_alert
 from services.changes.notices import ChangeError, ChangeRequest, record_change
 from services.staff.audit import Actor, RequestOrigin, record_audit
@@ -34,6 +35,8 @@ KIND_LABELS = {
     DisruptionKind.CANNOT_RUN_FROM: "Operator cannot run the route",
 }
 # Officers may turn a draft into any of these before confirming it.
+# A confirmed change taking effect this soon is urgent: ahead of bulk messages and not held for quiet hours.
+URGENT_WITHIN = timedelta(days=1)
 DRAFT_KINDS = (ChangeKind.CANCELLED_TODAY, ChangeKind.NEW_OPERATOR, ChangeKind.ROUTE_SUSPENDED, ChangeKind.VEHICLE_CHANGE)
 
 
@@ -167,10 +170,14 @@ async def confirm_draft(
         raise DraftError("new_value", "Enter the new operator's name, or make the change a suspension")
     route = await fetch_route(session, route_id=draft.route_id)
     assert route is not None
+    handed_back = draft.kind == ChangeKind.NEW_OPERATOR.value and disruption.kind == DisruptionKind.CANNOT_RUN_FROM
+    operator = await fetch_operator(session, operator_id=disruption.operator_id) if handed_back else None
     request = ChangeRequest(
         kind=ChangeKind(draft.kind), effective_from=draft.effective_from, effective_until=draft.effective_until,
         recorded_by=actor.label[:128], route_code=route.code, new_value=draft.new_value, reason=draft.reason,
-        is_urgent=True, reference=disruption.reference,
+        old_value=operator.name if operator is not None else None,
+        # Today or tomorrow cannot wait for quiet hours or a broadcast; a route handed back from next month can.
+        is_urgent=draft.effective_from <= council_day(now) + URGENT_WITHIN, reference=disruption.reference,
     )
     try:
         recorded = await record_change(session, request=request, now=now, council_phone=council_phone)
@@ -206,3 +213,31 @@ async def reject_draft(
         origin=origin, now=now,
     )
     return draft
+
+
+async def confirm_withdrawal(
+    session: AsyncSession, *, disruption_ids: list[int], edits: DraftEdits, actor: Actor, now: datetime, council_phone: str,
+    origin: RequestOrigin | None = None,
+) -> list[TransportChangeDraft]:
+    """An operator handing back several routes: confirm every route's draft at once, each a change on its own route."""
+    if not disruption_ids or len(set(disruption_ids)) != len(disruption_ids):
+        raise DraftError("disruption_ids", "Give each withdrawn route's report once")
+    operators: set[int] = set()
+    for disruption_id in disruption_ids:
+        disruption, _ = await open_draft(session, disruption_id=disruption_id)
+        if disruption.kind != DisruptionKind.CANNOT_RUN_FROM:
+            raise DraftError("disruption_ids", f"Report {disruption.reference} is not a route the operator cannot run")
+        operators.add(disruption.operator_id)
+    if len(operators) != 1:
+        raise DraftError("disruption_ids", "Confirm one operator's withdrawn routes at a time")
+    drafts = [
+        await confirm_draft(
+            session, disruption_id=disruption_id, edits=edits, actor=actor, now=now, council_phone=council_phone, origin=origin
+        )
+        for disruption_id in disruption_ids
+    ]
+    await record_audit(
+        session, actor=actor, action="disruption.withdrawal_confirmed", object_type="operator", object_ids=sorted(operators),
+        detail={"reports": disruption_ids, "changes": [draft.change_id for draft in drafts]}, origin=origin, now=now,
+    )
+    return drafts

@@ -103,6 +103,9 @@ COLUMNS: Mapping[str, ColumnRule] = {
         "outbox_messages.lease_owner",
         "outbox_messages.telegram_message_id",
         "outbox_messages.probe_from_message_id",
+        "outbox_messages.subject",
+        "outbox_messages.fallback_texts",
+        "outbox_messages.notify_id",
     ),
     **_erased("delivery", "the chat's pacing row: deleted", "chat_delivery_states.chat_id"),
     **_erased(
@@ -118,8 +121,14 @@ COLUMNS: Mapping[str, ColumnRule] = {
     "outbox_messages.idempotency_key": ColumnRule(
         Handling.SAFE, "kinds and record ids (broadcast:3:carer:17), never a chat id, name or words"
     ),
+    "outbox_messages.notice_key": ColumnRule(
+        Handling.SAFE, "the first row's key: kinds and record ids (change:3:contact:17), never a number or words"
+    ),
     **_safe(
         CODE,
+        "outbox_messages.channel",
+        "outbox_messages.channel_plan",
+        "outbox_messages.notify_status",
         "outbox_messages.purpose",
         "outbox_messages.update_kind",
         "outbox_messages.source_type",
@@ -267,6 +276,15 @@ COLUMNS: Mapping[str, ColumnRule] = {
         "transport_change_drafts.status",
         "transport_change_drafts.decided_by",
     ),
+    **_safe(
+        "an operator's own Telegram chat and the one-time codes that link it: the transport company's staff, "
+        "never a family (a family's chat cannot be linked); unlinked by the operator, not by a family's erasure",
+        "operator_chats.chat_id",
+        "operator_chats.step",
+        "operator_chats.draft",
+        "operator_chat_codes.code_hash",
+        "operator_chat_codes.created_by",
+    ),
     # Families' contact details from the import, and GOV.UK Notify's receipts and received texts.
     **_erased(
         "family_contacts",
@@ -284,7 +302,17 @@ COLUMNS: Mapping[str, ColumnRule] = {
         "notify_inbound_texts.message",
     ),
     **_safe(
+        "the consent record per channel: what changed (attached, preferred, added, removed), by the carer or an "
+        "officer, on which channel, under which privacy notice version; never the number, email or address, and "
+        "cut loose from the carer by the family_contacts eraser",
+        "contact_changes.actor",
+        "contact_changes.action",
+        "contact_changes.channel",
+        "contact_changes.notice_version",
+    ),
+    **_safe(
         CODE,
+        "family_contacts.changed_by",
         "family_contacts.preferred_channel",
         "notify_receipts.notification_type",
         "notify_receipts.status",

@@ -14,7 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.dao.carers.accounts import fetch_carer, fetch_linked_children
 from db.dao.carers.consent import fetch_consent_events
 from db.dao.delivery.message_log import fetch_messages_for_chat
-from db.models import Carer, MessageDirection
+from db.dao.transport.contacts import fetch_contact_changes_for_carer, fetch_contacts_for_carer
+from db.models import Carer, FamilyContact, MessageDirection
+from services.carers.contacts import HeldContact, read_held_contact
 from services.privacy.my_data_records import carer_records
 from services.carers.conversations import Step, move_to, require_step
 from services.privacy.erasure import erase_carer
@@ -36,6 +38,7 @@ class HeldData:
     consent_notice_version: str | None
     has_withdrawn: bool
     message_count: int
+    contact: HeldContact | None = None  # None when the council holds nothing for the carer yet
 
 
 async def _require_carer(session: AsyncSession, carer_id: int) -> Carer:
@@ -61,7 +64,12 @@ async def describe_held_data(session: AsyncSession, *, carer_id: int) -> HeldDat
         consent_notice_version=carer.consent_notice_version,
         has_withdrawn=carer.consent_withdrawn_at is not None,
         message_count=len(messages),
+        contact=await read_held_contact(session, carer_id=carer_id) if await _contacts(session, carer_id) else None,
     )
+
+
+async def _contacts(session: AsyncSession, carer_id: int) -> list[FamilyContact]:
+    return [contact for contact in await fetch_contacts_for_carer(session, carer_id=carer_id) if contact.erased_at is None]
 
 
 async def export_carer_data(session: AsyncSession, *, carer_id: int, now: datetime) -> bytes:
@@ -69,6 +77,7 @@ async def export_carer_data(session: AsyncSession, *, carer_id: int, now: dateti
     carer = await _require_carer(session, carer_id)
     children = await fetch_linked_children(session, carer_id=carer_id)
     consent_events = await fetch_consent_events(session, carer_id=carer_id)
+    names = {child.id: child.display_name for _link, child, _school in children}
     messages = await fetch_messages_for_chat(session, chat_id=carer.chat_id)  # type: ignore[arg-type]
     document: dict[str, Any] = {
         "about": "Everything Carerline (Kent County Council) holds about you, as of the time below.",
@@ -92,6 +101,27 @@ async def export_carer_data(session: AsyncSession, *, carer_id: int, now: dateti
                 "linked_at": link.linked_at.isoformat(),
             }
             for link, child, school in children
+        ],
+        "how_we_contact_you": [
+            {
+                "child": names.get(contact.child_id, ""),
+                "name_the_council_holds": contact.name,
+                "mobile_number": contact.mobile_e164,
+                "email": contact.email,
+                "postal_address": contact.postal_address.split("\n") if contact.postal_address else None,
+                "contact_you_first_by": contact.preferred_channel or "telegram",
+            }
+            for contact in await _contacts(session, carer_id)
+        ],
+        "contact_changes": [
+            {
+                "what": change.action,
+                "channel": change.channel,
+                "by": "you" if change.actor == "carer" else "the council",
+                "privacy_notice_version": change.notice_version,
+                "when": change.occurred_at.isoformat(),
+            }
+            for change in await fetch_contact_changes_for_carer(session, carer_id=carer_id)
         ],
         "consent_history": [
             {

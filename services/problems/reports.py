@@ -43,7 +43,7 @@ from services.casework.errors import (
 )
 from messaging.limits import FAMILY_TEXT_LIMITS
 from services.casework.notifications import CarerNotice, TextKey, notify_carer
-from services.operators.cross_check import link_operator_report
+from services.operators.cross_check import link_operator_report, operator_word_for_duty
 from services.transport.driver_changes import TermChangeCount, count_changes_per_term, term_for
 from services.casework.duty_alerts import ChannelOutcome, DutyAlert, DutyNotifier, render_duty_alert
 from services.feedback.tagging import ProblemCategory, is_urgent_problem, themes_for_problem
@@ -223,7 +223,7 @@ async def _record_problem(
         is_urgent=True,
     )
     await notify_carer(session, carer_id=carer_id, notice=notice, now=now)
-    await link_operator_report(session, report=report, now=now)  # the operator may have told us already
+    disruption = await link_operator_report(session, report=report, now=now)  # the operator may have told us already
     alert_ids = {}
     for channel in channels:
         record = await save_duty_alert(
@@ -244,6 +244,7 @@ async def _record_problem(
         reported_at=now,
         link=problem_link(staff_base_url, report.id),
         is_urgent=report.is_urgent,
+        operator_word=await operator_word_for_duty(session, report=report, disruption=disruption),
     )
     return report, alert, alert_ids, change_count
 

@@ -194,6 +194,9 @@ async def _upsert_contacts(
             if stored is not None and stored.erased_at is not None:
                 counts.unchanged["contacts"] += 1  # erased at the family's request: an import must not bring it back
                 continue
+            if stored is not None and stored.changed_at is not None:
+                counts.unchanged["contacts"] += 1  # the carer or an officer changed it in Carerline: newer than the file
+                continue
             if contact is None:
                 if stored is not None and stored.id is not None:
                     removed.append(stored.id)

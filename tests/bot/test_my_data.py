@@ -55,6 +55,7 @@ async def test_my_data_shows_what_is_held_and_sends_a_readable_copy(
     assert set(exported) == {
         "about", "created_at", "you", "settings", "children_linked", "consent_history", "messages", "feedback",
         "complaints", "problems_reported", "transport_change_notices", "surveys", "transport_applications",
+        "how_we_contact_you", "contact_changes",
     }
 
 

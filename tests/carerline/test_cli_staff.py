@@ -143,5 +143,6 @@ def test_the_sandbox_seeds_an_operator_account_once_the_demo_transport_is_there(
     summary = asyncio.run(seed_sandbox_staff(database_url=database_url))
     asyncio.run(seed_sandbox_staff(database_url=database_url))
     assert f"Operator sign-in (Garden Cars): {SANDBOX_OPERATOR[1]}" in summary
+    assert "Operator in the bot: as a new person on the phone page, send /start OP" in summary  # a one-time code
     (count,) = fetch_one(database_url, "SELECT COUNT(*) FROM staff_users WHERE role = 'operator' AND operator_id IS NOT NULL")
     assert count == 1

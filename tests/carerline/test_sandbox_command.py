@@ -25,10 +25,11 @@ async def _answers(url: str) -> bool:
 
 
 async def test_sandbox_parent_links_with_a_printed_code_from_the_phone_page(tmp_path: Path) -> None:
-    staff_port, phone_port = free_port(), free_port()
+    staff_port, phone_port, notify_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARERLINE_")}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "carerline", "sandbox", "--port", str(staff_port), "--emulator-port", str(phone_port),
+        "--notify-port", str(notify_port),
         env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     phone = f"http://127.0.0.1:{phone_port}"
@@ -43,6 +44,7 @@ async def test_sandbox_parent_links_with_a_printed_code_from_the_phone_page(tmp_
             parent_id = demo_parents[0]["user_id"]
             banner = (await asyncio.wait_for(process.stdout.readuntil(b"Staff sign-in"), timeout=10)).decode() if process.stdout else ""
             assert "phone page" in banner
+            assert f"GOV.UK Notify emulator: http://127.0.0.1:{notify_port}" in banner
             code = re.search(r"KCC-900001\s+([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2})", banner)
             assert code is not None, banner
             bot_messages: list[dict[str, Any]] = []

@@ -122,3 +122,7 @@ def enqueue(database: Database) -> Callable[..., Awaitable[EnqueueResult]]:
 def sent_exactly_once(emulator: BotApiEmulator, carers: list[Carer]) -> bool:
     """Every carer's chat got exactly one message from the bot."""
     return all(emulator.stats.sent_count(carer.chat_id) == 1 for carer in carers)  # type: ignore[arg-type]
+
+
+# The Notify delivery tests' fixtures (the Notify emulator, families with contacts, Notify workers).
+from tests.messaging.notify_support import make_families, notify, start_notify_worker  # noqa: E402, F401

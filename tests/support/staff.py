@@ -165,6 +165,8 @@ class StaffWeb:
 
 # Pseudonymised complaint and problem exports need a case-key secret; tests without one pass None.
 TEST_CASE_KEY_SECRET = "tests-case-key-secret-0123456789-abcdefghij"
+# Signs the "I have seen this" links (messaging/ack_links.py) in every test web app.
+TEST_ACK_LINK_SECRET = "tests-ack-link-secret-0123456789-abcdefghij"
 
 
 async def _some_operator(session: Any) -> int | None:
@@ -177,7 +179,8 @@ async def start_staff_web(
     *, database_url: str, clock: SettableClock, **setting_overrides: Any
 ) -> tuple[StaffWeb, web.AppRunner]:
     """Build the real web app (no bot) and serve it on a free localhost port."""
-    values: dict[str, Any] = {"case_key_secret": TEST_CASE_KEY_SECRET, **setting_overrides}
+    values: dict[str, Any] = {"case_key_secret": TEST_CASE_KEY_SECRET, "ack_link_secret": TEST_ACK_LINK_SECRET,
+                              **setting_overrides}
     settings = Settings(_env_file=None, database_url=database_url, http_host="127.0.0.1", **values)  # type: ignore[call-arg]
     database = Database(settings.database_url)
     app = init_web_app(

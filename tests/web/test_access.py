@@ -17,8 +17,12 @@ from web.auth.middleware import INFRASTRUCTURE_PATHS, is_api_path
 
 UNKNOWN_ID = "2147483000"
 # Reachable without signing in. The accessibility statement is public on purpose: someone who cannot
-# sign in because of an accessibility problem must still be able to read how to get help.
-EXPECTED_PUBLIC = {("GET", "/sign-in"), ("POST", "/sign-in"), ("GET", "/accessibility")}
+# sign in because of an accessibility problem must still be able to read how to get help. The "I've seen this"
+# page is the family's, opened from a text or email: its signed link is its only key (web/views/seen.py).
+EXPECTED_PUBLIC = {
+    ("GET", "/sign-in"), ("POST", "/sign-in"), ("GET", "/accessibility"),
+    ("GET", "/seen/{token}"), ("POST", "/seen/{token}"),
+}
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,10 @@ async def test_changes_codes_and_applications_with_their_errors_and_denials(
         "/api/v1/transport/changes/{change_id}",
         path=f"/api/v1/transport/changes/{recorded['id']}",
     )
-    assert status == 200 and one["figures"]["children"] == 3 and one["figures"]["families"] == 0
+    # No carer in Telegram: the import's contacts are told, Anna and Piotr by text, Emma by email, Ola's mum by text.
+    assert status == 200 and one["figures"]["children"] == 3 and one["figures"]["families"] == 4
+    by_channel = {row["channel"]: row for row in one["channels"]}
+    assert (by_channel["sms"]["waiting"], by_channel["email"]["waiting"], by_channel["telegram"]["sent"]) == (3, 1, 0)
     assert (
         await coordinator.call(
             "GET",

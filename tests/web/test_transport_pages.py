@@ -98,7 +98,9 @@ async def test_an_officer_imports_records_a_change_and_works_the_call_list(
     recorded = await officer.post_form("/changes/new", form)
     assert recorded.status == 303
     change_page = await (await officer.get(recorded.headers["Location"])).text()
-    assert "Change recorded" in change_page and "1 family will be told" in change_page
+    # Amira in Telegram, and the contacts the import brought: Anna and Piotr (texts), Emma (email), Ola's mum (text).
+    assert "Change recorded" in change_page and "5 families will be told" in change_page
+    assert 'id="channel-sms-waiting">3<' in change_page and 'id="channel-email-waiting">1<' in change_page
     assert 'id="children-affected">3<' in change_page
 
     bad_changes = b"kind,route_code,effective_from\nnew_driver,MA-101,2027-01-04\nteleport,MA-101,2027-01-04\n"
@@ -114,7 +116,8 @@ async def test_an_officer_imports_records_a_change_and_works_the_call_list(
     assert "3 new changes recorded" in listed and "CHG-2027-003" in listed
 
     call_list = await (await officer.get("/call-list")).text()
-    assert "KCC-100003" in call_list and "No carer on Carerline" in call_list
+    # Ola's family holds only a mobile: their text is not sent yet, and the change is today.
+    assert "KCC-100003" in call_list and "Not sent yet" in call_list and "text waiting to send" in call_list
     download = await officer.get("/call-list/download")
     rows = list(csv.DictReader(io.StringIO(await download.text())))
     assert download.content_type == "text/csv" and "KCC-100003" in {

@@ -22,6 +22,7 @@ API_MODULES = (
     "web.api.operations.reports",
     "web.api.operations.complaints",
     "web.api.operations.transport",
+    "web.api.operations.child_contacts",
     "web.api.operations.transport_changes",
     "web.api.operations.applications",
     "web.api.operations.operators",

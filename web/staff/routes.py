@@ -10,6 +10,7 @@ from web.staff import accessibility, dashboard, sign_in
 from web.staff.pages import accounts
 from web.staff.pages import audit_log
 from web.staff.pages import broadcasts
+from web.staff.pages import children as child_pages
 from web.staff.pages import problem_reports
 from web.staff.pages import reports as reports_pages
 from web.staff.pages import changes as change_pages
@@ -19,6 +20,7 @@ from web.staff.pages.parental_views import add_parental_views_routes
 from web.staff.pages import surveys as survey_pages
 from web.staff.pages import complaints as complaint_pages
 from web.staff.pages.operators import accounts as operator_accounts
+from web.staff.pages.operators import chat_codes as operator_chat_codes
 from web.staff.pages.operators import report as operator_pages
 from web.staff.pages.operators import review as disruption_pages
 
@@ -79,6 +81,8 @@ def add_staff_routes(app: web.Application) -> None:
     router.add_get("/transport/import", transport_pages.import_page)
     router.add_post("/transport/import", transport_pages.import_submit)
     router.add_get("/transport/routes/{route_id}", transport_pages.route_page)
+    router.add_get("/transport/children/{child_id}", child_pages.child_page)
+    router.add_post("/transport/children/{child_id}/contacts/{contact_id}", child_pages.contact_submit)
     router.add_get("/changes", change_pages.changes_page)
     router.add_get("/changes/new", change_pages.new_change_page)
     router.add_post("/changes/new", change_pages.new_change_submit)
@@ -111,3 +115,5 @@ def add_operator_routes(app: web.Application) -> None:
     router.add_get("/operators", operator_accounts.operator_accounts_page)
     router.add_post("/operators/{operator_id}/accounts", operator_accounts.new_operator_account_submit)
     router.add_post("/operators/{operator_id}/tokens", operator_accounts.new_operator_token_submit)
+    router.add_post("/operator/chat-codes", operator_chat_codes.own_chat_code_submit)
+    router.add_post("/operators/{operator_id}/chat-codes", operator_chat_codes.operator_chat_code_submit)

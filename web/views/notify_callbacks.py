@@ -11,7 +11,9 @@ from typing import Any
 from aiohttp import web
 
 from db.types import utc_now
-from messaging.notify_receipts import record_inbound_text, record_status_callback
+from messaging.notify_receipts import record_status_callback
+from services.changes.acknowledgements import receive_text_reply
+from web.auth.keys import CLOCK
 from web.keys import DATABASE, SETTINGS
 
 MAX_CALLBACK_BYTES = 64 * 1024
@@ -24,8 +26,8 @@ async def receive_status(request: web.Request) -> web.Response:
 
 
 async def receive_inbound(request: web.Request) -> web.Response:
-    """A text a family sent to the council's inbound number."""
-    return await _receive(request, record_inbound_text)
+    """A text a family sent to the council's inbound number; a YES acknowledges their latest text."""
+    return await _receive(request, receive_text_reply)
 
 
 def _has_token(request: web.Request) -> bool:
@@ -46,7 +48,7 @@ async def _receive(request: web.Request, record: Recorder) -> web.Response:
         payload = json.loads(await request.read())
     except (ValueError, UnicodeDecodeError):
         return web.json_response({"error": "body is not JSON"}, status=400)
-    now: datetime = utc_now()
+    now: datetime = request.app.get(CLOCK, utc_now)()
     try:
         async with request.app[DATABASE].transaction() as session:
             await record(session, payload=payload, now=now)

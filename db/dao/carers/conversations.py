@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import case, delete, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -89,3 +90,25 @@ async def save_throttle(session: AsyncSession, *, throttle: ChatThrottle) -> Cha
     merged = await session.merge(throttle)
     await session.flush()
     return merged
+
+
+async def count_update_in_window(
+    session: AsyncSession, *, chat_id: int, now: datetime, window_started_by: datetime, max_updates: int
+) -> int:
+    """Count one update in one statement (a new window when the last began at or before `window_started_by`); the count."""
+    table = ChatThrottle.__table__
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_into(table).values(chat_id=chat_id, window_started_at=now, updates_in_window=1, has_warned=False)
+    has_ended = table.c.window_started_at <= window_started_by
+    counted = table.c.updates_in_window + 1
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.chat_id],
+        set_={
+            "window_started_at": case((has_ended, statement.excluded.window_started_at), else_=table.c.window_started_at),
+            "updates_in_window": case((has_ended, 1), else_=counted),
+            "has_warned": case((has_ended, False), else_=counted > max_updates),
+        },
+    ).returning(table.c.updates_in_window)
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return int(result.scalar_one())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, update
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -63,6 +66,27 @@ async def save_outbound_message(
     return record
 
 
+async def save_outbound_messages(session: AsyncSession, *, messages: list[OutboundRow]) -> None:
+    """Record many messages the bot sent in one statement, in the order given (ids keep that order)."""
+    rows = []
+    for message in messages:
+        text, was_replaced = _storable(message.text)
+        rows.append(
+            {
+                "direction": MessageDirection.OUTBOUND.value,
+                "chat_id": message.chat_id,
+                "kind": message.kind,
+                "text": text,
+                "telegram_message_id": message.telegram_message_id,
+                "has_replaced_characters": was_replaced,
+                "created_at": message.sent_at,
+            }
+        )
+    if rows:
+        connection = await session.connection()
+        await connection.execute(insert(MessageRecord), rows)  # executemany: ids follow the list's order
+
+
 async def fetch_messages_for_chat(session: AsyncSession, *, chat_id: int) -> list[MessageRecord]:
     """Every recorded message in one chat, oldest first."""
     result = await session.exec(
@@ -95,6 +119,17 @@ async def save_deidentified_outbound_message(session: AsyncSession, *, kind: str
     session.add(record)
     await session.flush()
     return record
+
+
+@dataclass(frozen=True)
+class OutboundRow:
+    """A sent message waiting to be written to the log (chat_id None: de-identified, after an erasure)."""
+
+    chat_id: int | None
+    kind: str
+    text: str | None
+    telegram_message_id: int | None
+    sent_at: datetime
 
 
 def _storable(text: str | None) -> tuple[str | None, bool]:

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.models import ChatDeliveryState, MessageRecord, OutboxMessage, OutboxState
+from db.models import ChatDeliveryState, FamilyContact, MessageRecord, OutboxMessage, OutboxState
 
 # Both SQLite (32,766) and asyncpg (32,767) cap bound parameters per statement.
 _LOOKUP_CHUNK = 1000
@@ -87,7 +87,10 @@ async def save_acknowledgement(
     session: AsyncSession, *, outbox_id: int, telegram_message_id: int | None, now: datetime
 ) -> bool:
     """Record that the carer pressed "I've seen this"; False if it was already recorded."""
-    row = await session.get(OutboxMessage, outbox_id, with_for_update=_dialect(session) == "postgresql")
+    # Read afresh under the lock: the caller may hold the row already, and two presses at once must not both count.
+    row = await session.get(
+        OutboxMessage, outbox_id, with_for_update=_dialect(session) == "postgresql", populate_existing=True
+    )
     if row is None or row.acknowledged_at is not None:
         return False
     row.acknowledged_at = now
@@ -130,15 +133,16 @@ async def fetch_known_message_ids(session: AsyncSession, *, chat_id: int, exclud
 
 async def erase_carer_delivery_records(session: AsyncSession, *, carer_id: int, chat_id: int | None = None) -> int:
     """Erasure: keep purpose, states and times of the carer's (or their chat's) rows; drop chat, words and buttons."""
-    whose = OutboxMessage.carer_id == carer_id
+    their_contacts = select(FamilyContact.id).where(FamilyContact.carer_id == carer_id)
+    whose = or_(OutboxMessage.carer_id == carer_id, col(OutboxMessage.family_contact_id).in_(their_contacts))
     if chat_id is not None:
-        whose = or_(whose, col(OutboxMessage.chat_id) == chat_id)  # type: ignore[assignment]
+        whose = or_(whose, col(OutboxMessage.chat_id) == chat_id)
     result = await session.exec(
         update(OutboxMessage)
         .where(whose)
         .values(
             chat_id=None, text=None, reply_markup=None, last_error=None, lease_owner=None,
-            telegram_message_id=None, probe_from_message_id=None,
+            telegram_message_id=None, probe_from_message_id=None, subject=None, fallback_texts=None, notify_id=None,
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,7 +1,6 @@
-"""Data access for the parental-views section: coordinators' rows and commentary, and the year's raw figures.
+"""Data access for the parental-views section: coordinators' rows and commentary, and the reach counts.
 
-The figure queries return small plain rows for one period; reports/parental_views/figures.py does the
-counting, so every definition sits in one readable place.
+The year's other figures are counted by the database in db/dao/reports/parental_views_figures.py.
 """
 
 from __future__ import annotations
@@ -14,11 +13,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models.carers import Carer, CarerChildLink
-from db.models.casework import Complaint, FeedbackItem, ProblemReport
-from db.models.changes import ChangeNotice, TransportChange
 from db.models.outbox import OutboxMessage
 from db.models.parental_views import PactCommentary, YouSaidWeDid
-from db.models.transport import Child
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,27 +23,6 @@ class Period:
 
     starts_at: datetime
     ends_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class FeedbackRow:
-    """One piece of feedback as the figures need it."""
-
-    created_at: datetime
-    carer_id: int | None
-    district: str | None
-    rating: int | None
-    themes: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class CaseRow:
-    """A problem report or complaint as the figures need it (the row itself stays in officer scope)."""
-
-    at: datetime
-    carer_id: int | None
-    district: str | None
-    record: Complaint | ProblemReport
 
 
 async def fetch_you_said_rows(session: AsyncSession, *, academic_year: str) -> list[YouSaidWeDid]:
@@ -115,58 +90,3 @@ async def count_messages_sent(session: AsyncSession, *, period: Period) -> int:
         .where(col(OutboxMessage.sent_at) >= period.starts_at, col(OutboxMessage.sent_at) < period.ends_at)
     )
     return int(result.one())
-
-
-async def fetch_change_notice_outcomes(session: AsyncSession, *, period: Period) -> list[bool]:
-    """For each change notice of a change taking effect in the period: was it acknowledged."""
-    result = await session.exec(
-        select(ChangeNotice.acknowledged_at)
-        .join(TransportChange, col(TransportChange.id) == ChangeNotice.change_id)
-        .where(col(TransportChange.effective_at) >= period.starts_at, col(TransportChange.effective_at) < period.ends_at)
-    )
-    return [acknowledged_at is not None for acknowledged_at in result.all()]
-
-
-async def fetch_change_lead_times(session: AsyncSession, *, period: Period) -> list[tuple[datetime, datetime]]:
-    """(notices queued, took effect) for each change taking effect in the period whose notices were queued."""
-    result = await session.exec(
-        select(TransportChange.notices_queued_at, TransportChange.effective_at)
-        .where(
-            col(TransportChange.effective_at) >= period.starts_at, col(TransportChange.effective_at) < period.ends_at,
-            col(TransportChange.notices_queued_at).is_not(None),
-        )
-    )
-    return [(queued_at, effective_at) for queued_at, effective_at in result.all()]
-
-
-async def fetch_feedback_rows(session: AsyncSession, *, period: Period) -> list[FeedbackRow]:
-    """Feedback given in the period, with the district recorded when it was given (else the child's now) where known."""
-    district = func.coalesce(FeedbackItem.district, Child.district)
-    result = await session.exec(
-        select(FeedbackItem.created_at, FeedbackItem.carer_id, district, FeedbackItem.rating, FeedbackItem.themes)
-        .outerjoin(Child, col(Child.id) == FeedbackItem.child_id)
-        .where(col(FeedbackItem.created_at) >= period.starts_at, col(FeedbackItem.created_at) < period.ends_at)
-    )
-    return [FeedbackRow(created_at=a, carer_id=b, district=c, rating=d, themes=list(e or [])) for a, b, c, d, e in result.all()]
-
-
-async def fetch_complaint_rows(session: AsyncSession, *, period: Period) -> list[CaseRow]:
-    """Complaints received in the period, with the child's district where known."""
-    result = await session.exec(
-        select(Complaint, Child.district)
-        .outerjoin(Child, col(Child.id) == Complaint.child_id)
-        .where(col(Complaint.stage1_received_at) >= period.starts_at, col(Complaint.stage1_received_at) < period.ends_at)
-    )
-    return [CaseRow(at=item.stage1_received_at, carer_id=item.carer_id, district=district, record=item)
-            for item, district in result.all()]
-
-
-async def fetch_problem_rows(session: AsyncSession, *, period: Period) -> list[CaseRow]:
-    """Problems reported on the day in the period, with the child's district where known."""
-    result = await session.exec(
-        select(ProblemReport, Child.district)
-        .outerjoin(Child, col(Child.id) == ProblemReport.child_id)
-        .where(col(ProblemReport.reported_at) >= period.starts_at, col(ProblemReport.reported_at) < period.ends_at)
-    )
-    return [CaseRow(at=item.reported_at, carer_id=item.carer_id, district=district, record=item)
-            for item, district in result.all()]

@@ -194,7 +194,7 @@ async def count_notice_figures(
             ChangeNotice.acknowledged_at,
             ChangeNotice.reminded_at,
         )
-        .join(Carer, col(Carer.id) == ChangeNotice.carer_id)
+        .outerjoin(Carer, col(Carer.id) == ChangeNotice.carer_id)
         .outerjoin(OutboxMessage, col(OutboxMessage.id) == ChangeNotice.outbox_message_id)
         .where(col(ChangeNotice.change_id).in_(ids))
     )
@@ -218,7 +218,8 @@ def _figures_of(
     reminded_at: datetime | None,
 ) -> list[str]:
     figures = ["families"]
-    if last_error == "unreachable" or (state == "failed" and unreachable_since is not None):
+    # No message at all: a family contact with no mobile, email or address held (straight to the call list).
+    if state is None or last_error == "unreachable" or (state == "failed" and unreachable_since is not None):
         figures.append("unreachable")
     elif state in ("sent", "acknowledged") or acknowledged_at is not None:
         figures.append("sent")

@@ -96,7 +96,9 @@ async def test_changes_record_tells_the_officer_who_was_reached(database_url: st
     )
     assert recorded.returncode == 0, recorded.stderr  # type: ignore[attr-defined]
     assert "3 child(ren) affected, 1 carer(s) linked, 2 child(ren) with no carer on Carerline" in recorded.stdout  # type: ignore[attr-defined]
-    assert "Notices queued: 1" in recorded.stdout  # type: ignore[attr-defined]
+    # The carer in Telegram, and the import's contacts: Anna and Piotr (texts), Emma (email), Ola's mum (text).
+    assert "Family contacts told by text, email or letter: 4; nothing held for 0" in recorded.stdout  # type: ignore[attr-defined]
+    assert "Notices queued: 5" in recorded.stdout  # type: ignore[attr-defined]
     # The old option names still work (unlisted): --route is --route-code, --effective is --effective-from.
     again = await _cli(database_url, "changes", "record", "--route", "MA-101", "--kind", "new_pickup_time",
                        "--effective", "2030-01-07", "--reference", "REF-1", cwd=tmp_path)
@@ -124,7 +126,9 @@ async def test_changes_import_is_all_or_nothing(database_url: str, tmp_path: Pat
     changes.write_text(good)
     imported = await _cli(database_url, "changes", "import", str(changes), cwd=tmp_path)
     assert imported.returncode == 0 and "Recorded 2 new change(s)" in imported.stdout  # type: ignore[attr-defined]
-    assert len(await _rows(database_url, TransportChange)) == 2 and len(await _rows(database_url, OutboxMessage)) == 1
+    # C-1: the carer in Telegram and a letter to Kit's dad (2030 is weeks away); C-2: four contacts on MA-101.
+    channels = sorted(row.channel for row in await _rows(database_url, OutboxMessage))
+    assert len(await _rows(database_url, TransportChange)) == 2 and channels == ["email", "letter", "sms", "sms", "sms", "telegram"]
 
 
 async def test_call_list_csv_lists_families_to_telephone(database_url: str, tmp_path: Path) -> None:
@@ -146,8 +150,12 @@ async def test_call_list_csv_lists_families_to_telephone(database_url: str, tmp_
     assert calls.returncode == 0, calls.stderr  # type: ignore[attr-defined]
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert [(row["council_reference"], row["reason"]) for row in rows] == [("KCC-100004", "not_yet_sent")]
+    # Kit's dad holds only an address, and a letter cannot arrive today: nothing held, listed with the carer.
+    assert [(row["council_reference"], row["reason"]) for row in rows] == [
+        ("KCC-100004", "not_yet_sent"), ("KCC-100004", "no_contact_held"),
+    ]
     assert rows[0]["change_kind"] == "cancelled_today" and rows[0]["carer_first_name"] == "Amira"
+    assert rows[1]["tried"] == "not on Telegram; no mobile held; no email held; a letter would not arrive in time"
 
 
 async def test_applications_record_stage_and_overdue(database_url: str, tmp_path: Path) -> None:

@@ -176,3 +176,25 @@ async def test_a_cancelled_schedule_never_goes(database: Database) -> None:
         assert await send_due_broadcasts(session, now=later) == 0
         report = await broadcast_report(session, broadcast_id=broadcast_id)
     assert report.total == 0 and report.broadcast.status == "cancelled"
+
+
+async def test_a_broadcast_holds_each_carers_mobile_and_email_in_plain_words(database: Database) -> None:
+    from db.models import Carer, FamilyContact
+
+    school_id = await _school_with_carers(database, ["Ann", "Bob"])
+    async with database.transaction() as session:
+        ann = (await session.exec(select(Carer).where(Carer.first_name == "Ann"))).one()
+        from db.models import CarerChildLink
+
+        link = (await session.exec(select(CarerChildLink).where(CarerChildLink.carer_id == ann.id))).one()
+        session.add(FamilyContact(child_id=link.child_id, position=1, mobile_e164="+447700900041", carer_id=ann.id))
+    broadcast_id = await _draft(database, school_id)
+    async with database.transaction() as session:
+        await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=10, now=NOW)
+        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    plans = {row.carer_id: (row.channel, row.channel_plan) for row in rows}
+    assert plans[ann.id] == ("telegram", "sms") and sorted(plan or "" for _, plan in plans.values()) == ["", "sms"]
+    import json
+
+    text = json.loads(next(row for row in rows if row.carer_id == ann.id).fallback_texts or "{}")["sms"]["text"]
+    assert text.startswith("Hello Ann, Ann-child's bus to Oak & Ash on OA1 <changes> & more.") and "&amp;" not in text

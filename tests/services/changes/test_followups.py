@@ -11,14 +11,8 @@ from sqlmodel import select
 from db.dao.delivery.outbox import fetch_outbox_for_source
 from db.engine import Database
 from db.models import ChangeNotice, OutboxMessage
-from services.changes.followups import (
-    CALL_LIST_COLUMNS,
-    acknowledge_message,
-    build_call_list,
-    escalate_unacknowledged,
-    send_due_reminders,
-    write_call_list_csv,
-)
+from services.changes.call_list import CALL_LIST_COLUMNS, build_call_list, write_call_list_csv
+from services.changes.followups import acknowledge_message, escalate_unacknowledged, send_due_reminders
 from tests.support.factories import make_carer, make_child, make_route, make_transport_change
 
 RECORDED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday

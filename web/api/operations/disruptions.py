@@ -1,4 +1,4 @@
-"""/api/v1/disruptions: officers read operators' reports and confirm, edit or reject the change drafts."""
+"""/api/v1/disruptions: officers read operators' reports and confirm, edit or reject the change drafts; the SitRep's operator figures."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from pydantic import BaseModel, Field
 
 from db.models import ChangeKind
 from db.models.transport import DraftStatus
-from services.operators.drafts import DraftEdits, confirm_draft, reject_draft
+from reports.operator_figures import build_operator_figures
+from reports.sitrep import PERIOD
+from services.operators.drafts import DraftEdits, confirm_draft, confirm_withdrawal, reject_draft
 from services.operators.review import ReviewedDisruption, review_disruption, review_recent_disruptions
 from services.staff.permissions import Permission
 from web.api.operations.operators import DisruptionPath, DisruptionPublic, operator_transaction
 from web.api.registry import ApiCall, api_operation
-from web.api.schemas import StrictInput, plain_text
+from web.api.schemas import RecordId, StrictInput, plain_text
 from web.keys import SETTINGS
 
 TAG = "Disruptions"
@@ -67,6 +69,18 @@ class DraftConfirm(StrictInput):
     effective_until: date | None = None
     new_value: str | None = plain_text(default=None, max_length=300, description="For a new operator: its name")
     reason: str | None = plain_text(default=None, max_length=1000)
+
+
+class WithdrawalConfirm(DraftConfirm):
+    """An operator handing back several routes: every route's draft confirmed at once, each its own change."""
+
+    disruption_ids: list[RecordId] = Field(min_length=1, max_length=200, description="The cannot_run_from reports, one per route")
+
+
+class WithdrawalConfirmed(BaseModel):
+    """Each route's report with its confirmed draft and the change it became."""
+
+    items: list[ReviewedPublic]
 
 
 class DraftReject(StrictInput):
@@ -129,3 +143,55 @@ async def reject_disruption_draft(call: ApiCall) -> ReviewedPublic:
         )
         item = await review_disruption(session, disruption_id=call.params.disruption_id)
     return ReviewedPublic.of(item, now=call.now)
+
+
+@api_operation(
+    "POST", "/disruption-withdrawals/confirm", summary="Confirm an operator's withdrawn routes at once", tag=TAG,
+    permission=Permission.REVIEW_DISRUPTIONS, body=WithdrawalConfirm, response=WithdrawalConfirmed, errors=(409,),
+)
+async def confirm_withdrawn_routes(call: ApiCall) -> WithdrawalConfirmed:
+    """All or none: each route becomes a transport change, so its families get the change notice to acknowledge."""
+    body: WithdrawalConfirm = call.body
+    edits = DraftEdits(**body.model_dump(exclude={"disruption_ids"}))
+    async with operator_transaction(call) as session:
+        await confirm_withdrawal(
+            session, disruption_ids=list(body.disruption_ids), edits=edits, actor=call.actor, now=call.now,
+            council_phone=call.request.app[SETTINGS].council_transport_phone, origin=call.origin,
+        )
+        items = [await review_disruption(session, disruption_id=disruption_id) for disruption_id in body.disruption_ids]
+    return WithdrawalConfirmed(items=[ReviewedPublic.of(item, now=call.now) for item in items])
+
+
+class OperatorCountPublic(BaseModel):
+    """Reports one operator made of one kind this fortnight."""
+
+    operator: str
+    kind: str
+    count: int
+
+
+class SitRepOperatorsPublic(BaseModel):
+    """The SitRep's operator figures: disruptions by operator and kind, and minutes from report to families told."""
+
+    period_start: datetime
+    produced_at: datetime
+    disruptions: list[OperatorCountPublic]
+    reports_timed: int = Field(description="Reports whose families' messages have been sent")
+    minutes_to_families_median: float | None
+    minutes_to_families_longest: float | None
+
+
+@api_operation(
+    "GET", "/reports/sitrep/operators", summary="The SitRep's operator figures now", tag="Reports",
+    permission=Permission.VIEW_DASHBOARD, response=SitRepOperatorsPublic,
+)
+async def get_sitrep_operators(call: ApiCall) -> SitRepOperatorsPublic:
+    """This fortnight: withdrawn reports and repeats joined to an earlier one are not counted."""
+    async with call.database.transaction() as session:
+        figures = await build_operator_figures(session, since=call.now - PERIOD, until=call.now)
+    return SitRepOperatorsPublic(
+        period_start=call.now - PERIOD, produced_at=call.now,
+        disruptions=[OperatorCountPublic(operator=item.operator, kind=item.kind, count=item.count) for item in figures.counts],
+        reports_timed=figures.reports_timed, minutes_to_families_median=figures.median_minutes,
+        minutes_to_families_longest=figures.longest_minutes,
+    )

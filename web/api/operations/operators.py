@@ -1,4 +1,4 @@
-"""/api/v1/operator/*: an operator's own routes and its disruption reports (token or session of an operator)."""
+"""/api/v1/operator/*: an operator's own routes, its disruption reports, and codes to link its Telegram chats."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from services.operators.reports import (
     TooLate,
     report_disruption,
 )
+from services.operators.chats import IssuedChatCode, issue_chat_code
 from services.operators.routes import operator_routes
 from services.staff.permissions import Permission
 from web.api.registry import ApiCall, ApiConflict, ApiInvalid, ApiNotFound, ApiProblem, api_operation
@@ -292,3 +293,51 @@ async def withdraw_report(call: ApiCall) -> DisruptionPublic:
             now=call.now, council_phone=call.request.app[SETTINGS].council_transport_phone, origin=call.origin,
         )
     return DisruptionPublic.of(item, now=call.now)
+
+
+class OperatorPath(BaseModel):
+    """An operator's id in the path."""
+
+    operator_id: RecordId = Field(examples=[1])
+
+
+class ChatCodePublic(BaseModel):
+    """A code shown once: the operator's person sends it to the bot (or opens the link) from the chat to link."""
+
+    code: str = Field(description="Send to the bot as /start CODE, once, within 24 hours")
+    display: str
+    deep_link: str | None = Field(description="https://t.me/<bot>?start=<code> when the bot's username is set")
+    expires_at: datetime
+
+
+def _public(call: ApiCall, issued: IssuedChatCode) -> ChatCodePublic:
+    return ChatCodePublic(
+        code=issued.code, display=issued.display, expires_at=issued.expires_at,
+        deep_link=issued.deep_link(bot_username=call.request.app[SETTINGS].bot_username),
+    )
+
+
+@api_operation(
+    "POST", "/operator/chat-codes", summary="A one-time code to link your Telegram chat", tag=TAG,
+    permission=Permission.REPORT_DISRUPTIONS, response=ChatCodePublic, status=201,
+)
+async def create_own_chat_code(call: ApiCall) -> ChatCodePublic:
+    """For your own operator; shown once, works once within 24 hours."""
+    async with operator_transaction(call) as session:
+        issued = await issue_chat_code(
+            session, operator_id=operator_id_of(call), actor=call.actor, now=call.now, origin=call.origin
+        )
+    return _public(call, issued)
+
+
+@api_operation(
+    "POST", "/operators/{operator_id}/chat-codes", summary="A one-time code to link an operator's Telegram chat", tag=TAG,
+    permission=Permission.MANAGE_OPERATOR_ACCOUNTS, path_params=OperatorPath, response=ChatCodePublic, status=201,
+)
+async def create_chat_code(call: ApiCall) -> ChatCodePublic:
+    """Officers and admins, for any operator; shown once, works once within 24 hours (audited)."""
+    async with operator_transaction(call) as session:
+        issued = await issue_chat_code(
+            session, operator_id=call.params.operator_id, actor=call.actor, now=call.now, origin=call.origin
+        )
+    return _public(call, issued)

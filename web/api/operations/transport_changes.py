@@ -99,6 +99,17 @@ class ChangeFigures(BaseModel):
     reminded: int
 
 
+class ChannelFigures(BaseModel):
+    """One channel's messages about a change: sent, delivered (Notify's receipt), failed, seen and waiting."""
+
+    channel: str = Field(examples=["sms"])
+    sent: int
+    delivered: int
+    failed: int
+    acknowledged: int
+    waiting: int
+
+
 class ChangePublic(BaseModel):
     """A change with its delivery and acknowledgement figures."""
 
@@ -119,6 +130,8 @@ class ChangePublic(BaseModel):
     recorded_by: str
     recorded_at: datetime
     figures: ChangeFigures
+    channels: list[ChannelFigures] = Field(default_factory=list, description="Per channel; only for one change")
+    to_call: int = Field(default=0, description="Families no channel reached, on the call list now; only for one change")
 
     @classmethod
     def of(cls, summary: ChangeSummary) -> ChangePublic:
@@ -142,6 +155,8 @@ class ChangePublic(BaseModel):
             recorded_by=change.recorded_by,
             recorded_at=change.recorded_at,
             figures=ChangeFigures.model_validate(summary.figures, from_attributes=True),
+            channels=[ChannelFigures.model_validate(row, from_attributes=True) for row in summary.channels],
+            to_call=summary.to_call,
         )
 
 
@@ -189,6 +204,7 @@ class CallListEntryPublic(BaseModel):
     carer_pseudonym: str
     carer_first_name: str
     reason: str
+    tried: str = Field(description="What was tried on each channel", examples=["Telegram blocked; text failed: not a UK mobile; no email held"])
     notice_sent_at: datetime | None
     reminder_sent: bool
 
@@ -314,10 +330,10 @@ async def list_transport_changes(call: ApiCall) -> ChangeList:
     response=ChangePublic,
 )
 async def get_transport_change(call: ApiCall) -> ChangePublic:
-    """The change with its delivery and acknowledgement counts."""
+    """The change with its delivery and acknowledgement counts, per channel too, and how many families to call."""
     try:
         async with call.database.transaction() as session:
-            summary = await change_summary(session, change_id=call.params.change_id)
+            summary = await change_summary(session, change_id=call.params.change_id, now=call.now)
     except TransportNotFound:
         raise ApiNotFound(f"No change {call.params.change_id}") from None
     return ChangePublic.of(summary)

@@ -38,14 +38,20 @@ KIND_LABELS = {
     ChangeKind.ROUTE_SUSPENDED: "Route suspended on dates",
     ChangeKind.CANCELLED_TODAY: "Cancelled today (always urgent)",
 }
+CHANNEL_LABELS = {"telegram": "Telegram", "sms": "Text message", "email": "Email", "letter": "Letter"}
+CHANNEL_COLUMNS = (
+    ("sent", "Sent"), ("delivered", "Delivered"), ("failed", "Failed"), ("acknowledged", "Seen it"),
+    ("waiting", "Waiting"),
+)
 ROUTE_CODE = re.compile(r"[A-Za-z0-9_/-]{1,32}")
 TEXT_LIMITS = {**FAMILY_TEXT_FIELDS, "contact_phone": 32}
 # Fields the form does not show: their error is shown at the nearest field that is there.
 FIELD_OF_CHANGE_ERROR = {"stop_sequence": "route_code", "operator_code": "route_code", "recorded_by": "reason"}
 REASONS = {
-    "not_acknowledged": 'Has not pressed "I\'ve seen this"',
+    "not_acknowledged": 'Has not said "I\'ve seen this"',
     "unreachable": "Telegram cannot reach them (blocked the bot)",
-    "not_delivered": "The message could not be delivered",
+    "not_delivered": "No channel could deliver the message",
+    "no_contact_held": "No Telegram, mobile, email or (in time) address held",
     "not_yet_sent": "Not sent yet",
     "muted_changes": "Turned off change notices",
     "no_consent": "Withdrew consent",
@@ -208,16 +214,18 @@ async def import_changes_submit(request: web.Request) -> web.StreamResponse:
 
 @require(Permission.VIEW_TRANSPORT)
 async def change_page(request: web.Request) -> web.StreamResponse:
-    """One change: sent, acknowledged and unreachable counts with a progress bar."""
+    """One change: sent, acknowledged and unreachable counts with a progress bar, per channel, and families to call."""
     try:
         async with request.app[DATABASE].transaction() as session:
-            summary = await change_summary(session, change_id=record_id(request, "change_id"))
+            summary = await change_summary(session, change_id=record_id(request, "change_id"), now=request.app[CLOCK]())
     except TransportNotFound:
         raise web.HTTPNotFound() from None
     context = {
         "summary": summary,
         "kind_labels": KIND_LABELS,
         "just_recorded": request.query.get("notice") == "recorded",
+        "channel_labels": CHANNEL_LABELS,
+        "channel_columns": CHANNEL_COLUMNS,
     }
     return render_page(request, "staff/change.html", context)
 

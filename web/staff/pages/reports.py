@@ -28,6 +28,7 @@ KIND_LABELS = {
     ExportKind.PROBLEMS: "Problems reported on the day",
     ExportKind.CHANGE_NOTICES: "Change notices",
     ExportKind.DELIVERIES: "Deliveries (messages sent)",
+    ExportKind.OPERATOR_DISRUPTIONS: "Disruption reported by operators",
 }
 
 
