@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable
 from typing import Any
 
@@ -29,6 +30,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._slots: asyncio.Semaphore | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiters: dict[int, int] = {}
+        # Shutting down past the bot's share of the grace period: updates not yet begun are left, running ones ended.
+        self._is_closing = False
+        self._running: set[asyncio.Task[Any]] = set()
+        self.left_unhandled: list[int] = []
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the handler coroutine while holding the lock of the update's chat and a working slot."""
@@ -37,18 +42,39 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         chat_id = _chat_id(update)
         if chat_id is None:
             async with self._slots:
-                await coroutine
+                await self._run(update, coroutine)
             return
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._waiters[chat_id] = self._waiters.get(chat_id, 0) + 1
         try:
             async with lock, self._slots:
-                await coroutine
+                await self._run(update, coroutine)
         finally:
             self._waiters[chat_id] -= 1
             if self._waiters[chat_id] == 0:
                 del self._waiters[chat_id]
                 self._locks.pop(chat_id, None)
+
+    async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self._is_closing:
+            if isinstance(update, Update):
+                self.left_unhandled.append(update.update_id)
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await coroutine
+        finally:
+            self._running.discard(task)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Out of time while shutting down: begin no more updates and end those running (each is cancelled)."""
+        self._is_closing = True
+        for task in self._running:
+            task.cancel()
 
     async def initialize(self) -> None:
         """Nothing to set up."""

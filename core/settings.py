@@ -114,7 +114,8 @@ class Settings(BaseSettings):
     notify_rate_per_minute: int = Field(default=3000, ge=1, le=3000)
     notify_configuration_hold_s: float = Field(default=300.0, gt=0, le=86_400)
     notify_rate_limit_max_pause_s: float = Field(default=30.0, gt=0, le=3600)
-    # One template per message kind and channel ({"change_notice.sms": "<uuid>"}), else the generic ((body)) ones.
+    # One template per message kind and channel ({"transport_change.sms": "<uuid>"}; kinds as in
+    # messaging.rendering.KINDS), else the generic ((body)) ones.
     notify_template_ids: dict[str, str] = Field(default_factory=dict)
     notify_generic_sms_template_id: str | None = None
     notify_generic_email_template_id: str | None = None

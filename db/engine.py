@@ -20,7 +20,7 @@ from db.sqlite_inline import inline_connector
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # How long a transaction may wait for its turn at SQLite's one writer in this process before it fails.
 SQLITE_WRITER_WAIT_S = 60.0
-_HOLDS_SQLITE_WRITER: ContextVar[bool] = ContextVar("holds_sqlite_writer", default=False)
+_SQLITE_WRITER_HOLDER: ContextVar[asyncio.Task[Any] | None] = ContextVar("sqlite_writer_holder", default=None)
 
 
 class SqliteWriterQueue:
@@ -37,7 +37,7 @@ class SqliteWriterQueue:
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
         """Hold the process's SQLite writer for the block."""
-        if _HOLDS_SQLITE_WRITER.get():
+        if _SQLITE_WRITER_HOLDER.get() is asyncio.current_task():  # tasks it starts inherit the variable, and queue
             yield
             return
         loop = asyncio.get_running_loop()
@@ -49,11 +49,11 @@ class SqliteWriterQueue:
                 await lock.acquire()
         except TimeoutError:
             raise TimeoutError(f"waited {SQLITE_WRITER_WAIT_S:.0f} s for SQLite's writer") from None
-        token = _HOLDS_SQLITE_WRITER.set(True)
+        token = _SQLITE_WRITER_HOLDER.set(asyncio.current_task())
         try:
             yield
         finally:
-            _HOLDS_SQLITE_WRITER.reset(token)
+            _SQLITE_WRITER_HOLDER.reset(token)
             lock.release()
 
 

@@ -20,6 +20,7 @@ from bot.turns import Turn, council_contact, matched, say
 from core.i18n import plain_text, text
 from db.types import utc_now
 from services.casework.attachments import MAX_ATTACHMENTS_PER_COMPLAINT, AttachmentRejected
+from services.carers.channel_plans import CouncilContact
 from services.carers.settings import list_linked_children
 from services.casework.errors import CaseworkError, council_day
 from services.complaints.steps import (
@@ -104,7 +105,7 @@ async def choose_category(update: Update, context: CarerlineContext, turn: Turn)
             if review_route_for(subject) is ReviewRoute.STATUTORY_REVIEW_AND_APPEAL:
                 await advise_statutory_route(
                     session, chat_id=turn.chat_id, carer_id=turn.carer_id, subject=subject,
-                    transport_phone=services.settings.council_transport_phone, now=now,
+                    council=CouncilContact.from_settings(services.settings), now=now,
                 )
                 return  # the route and its timescales come through the outbox
             draft = await start_complaint_draft(
@@ -246,7 +247,7 @@ async def send(update: Update, context: CarerlineContext, turn: Turn) -> None:
         async with services.database.transaction() as session:
             await send_complaint(
                 session, chat_id=turn.chat_id, carer_id=turn.carer_id, version=version, files=contents,
-                transport_phone=services.settings.council_transport_phone,
+                council=CouncilContact.from_settings(services.settings),
                 attachments_dir=services.settings.attachments_dir, max_bytes=services.settings.attachment_max_bytes, now=_now(context),
             )
     except StaleStepError:
@@ -301,7 +302,10 @@ async def receive_reason(update: Update, context: CarerlineContext, turn: Turn) 
     language = turn.language
     try:
         async with context.services.database.transaction() as session:
-            await give_escalation_reason(session, chat_id=turn.chat_id, carer_id=turn.carer_id, reason=message.text, now=_now(context))
+            await give_escalation_reason(
+                session, chat_id=turn.chat_id, carer_id=turn.carer_id, reason=message.text, now=_now(context),
+                council=CouncilContact.from_settings(context.services.settings),
+            )
     except CaseworkError:
         body = text("complaints_bot.reason_too_long", language=language, limit=f"{MAX_DESCRIPTION_LENGTH:,}")
         await say(context, turn, body, keyboard=keyboard([menu_button(language)]), kind="complaint")

@@ -11,6 +11,7 @@ from bot.menu import back_to_menu_keyboard, button, keyboard, menu_button
 from bot.turns import Turn, council_contact, matched, say
 from core.i18n import plain_text, text
 from db.types import utc_now
+from services.carers.channel_plans import CouncilContact
 from services.carers.settings import list_linked_children
 from services.casework.errors import CaseworkError
 from services.carers.conversations import StaleStepError
@@ -159,7 +160,7 @@ async def send_report(update: Update, context: CarerlineContext, turn: Turn) -> 
             details=draft.details,
             now=now,
             staff_base_url=services.settings.staff_base_url,
-            contact=council_contact(context),
+            council=CouncilContact.from_settings(services.settings),
         )
     except CaseworkError:
         body = text("casework_bot.problem.not_sent", language=language, **council_contact(context))

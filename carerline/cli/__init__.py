@@ -50,12 +50,13 @@ app.add_typer(parental_views_commands.app, name="report")
 def serve() -> None:
     """Run the bot, the staff web side and the scheduler (webhook mode when CARERLINE_PUBLIC_URL is set)."""
     from carerline.cli.delivery import run_fast
-    from carerline.service import CarerlineService, run_until_signalled
+    from carerline.service import CarerlineService, exit_without_teardown, run_until_signalled
     from core.settings import load_settings
 
     settings = load_settings()
     configure_logging(level=settings.log_level)
     run_fast(run_until_signalled(service=CarerlineService(settings=settings)))
+    exit_without_teardown()
 
 
 @app.command(name="seed-demo")

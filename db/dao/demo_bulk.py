@@ -16,6 +16,8 @@ from db.models.transport import Child
 
 BATCH_ROWS = 2_000
 COPY_BATCH_ROWS = 20_000
+JSON_MEMO_SIZE = 4_096
+_JSON_MEMO: dict[str, str] = {}
 
 
 async def save_rows_returning_ids(session: AsyncSession, *, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -46,12 +48,28 @@ def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
     """How a value is stored by SQLAlchemy's SQLite types, so raw rows read back as if the ORM had written them."""
     kind = getattr(column_type, "impl", column_type)
     if isinstance(kind, DateTime):
-        return lambda value: None if value is None else f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
+        # 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, as SQLAlchemy's SQLite DATETIME writes it (isoformat is C, strftime is not).
+        return lambda value: None if value is None else value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
     if isinstance(kind, Date):
         return lambda value: None if value is None else value.isoformat()
     if isinstance(kind, JSON):
-        return lambda value: None if value is None else json.dumps(value)
+        return _json_text
     return None
+
+
+def _json_text(value: Any) -> str | None:
+    """JSON text of a value; generated rows repeat a few dozen lists of strings, so each is encoded once."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return json.dumps(value)
+    key = "\x1f".join(value) + f"\x1e{len(value)}"
+    text = _JSON_MEMO.get(key)
+    if text is None:
+        text = json.dumps(value)
+        if len(_JSON_MEMO) < JSON_MEMO_SIZE:
+            _JSON_MEMO[key] = text
+    return text
 
 
 async def copy_rows(session: AsyncSession, *, model: type[SQLModel], columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
@@ -71,7 +89,7 @@ async def copy_rows(session: AsyncSession, *, model: type[SQLModel], columns: Se
     json_columns = {index for index, name in enumerate(columns) if isinstance(table.c[name].type, JSON)}
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         driver = (await connection.get_raw_connection()).driver_connection  # asyncpg, for COPY
-        records = ([json.dumps(value) if index in json_columns and value is not None else value
+        records = ([_json_text(value) if index in json_columns else value
                     for index, value in enumerate(row)] for row in rows) if json_columns else rows
         loaded = 0
         batch: list[Any] = []

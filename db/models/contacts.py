@@ -37,6 +37,9 @@ class FamilyContact(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=320)
     preferred_channel: ContactChannel | None = Field(default=None, sa_type=String(16))
     postal_address: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # lines joined by "\n"
+    # "en" or "pl": the language texts, emails and letters are written in (null: English). A linked carer's own
+    # choice in the bot wins.
+    language: str | None = Field(default=None, sa_type=String(8))
     carer_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("carers.id"), nullable=True, index=True))
     erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     updated_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False, default=utc_now))

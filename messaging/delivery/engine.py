@@ -42,6 +42,10 @@ class DeliveryEngine:
         await self.worker.start()
         logger.info("delivery worker %s started (cap %s/s)", self.worker.worker_id, self.delivery.cap_per_s or "none")
 
+    async def stop_claiming(self) -> None:
+        """Claim nothing more; rows claimed but not yet attempted go back to the queue at once."""
+        await self.worker.stop_claiming()
+
     async def stop(self, *, grace_s: float = 5.0) -> None:
         """Finish sends in flight, record them, close the pool."""
         await self.worker.stop(grace_s=grace_s)
@@ -86,6 +90,7 @@ async def run_delivery_until_signalled(*, settings: Settings, workers: int = 1, 
         logger.info("delivering; stop with SIGTERM or Ctrl+C")
         await stop_requested.wait()
         logger.info("stop requested: finishing sends in flight")
+        await asyncio.gather(*(worker.stop_claiming() for worker in [*engines, *([notify] if notify else [])]))
         stops = [engine.stop(grace_s=settings.shutdown_grace_s / 2) for engine in engines]
         if notify is not None:
             stops.append(notify.stop(grace_s=settings.shutdown_grace_s / 2))

@@ -70,6 +70,7 @@ class NotifyDeliveryWorker:
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._flush_task: asyncio.Task[None] | None = None
+        self._hand_back: asyncio.Future[None] | None = None
         self._paused_until_s = 0.0
         self._recent_429s: deque[float] = deque()
         self._last_429_warning_s = 0.0
@@ -88,8 +89,13 @@ class NotifyDeliveryWorker:
         """Look for work now instead of at the next poll."""
         self._wake.set()
 
-    async def stop(self, *, grace_s: float = 5.0) -> None:
-        """Stop claiming, hand back rows not yet attempted, finish sends in flight, record everything, close."""
+    async def stop_claiming(self) -> None:
+        """Claim nothing more and hand back at once the rows claimed but not yet attempted (one transaction)."""
+        if self._hand_back is None:
+            self._hand_back = asyncio.ensure_future(self._hand_back_unstarted())
+        await self._hand_back
+
+    async def _hand_back_unstarted(self) -> None:
         self._stopping.set()
         self._wake.set()
         if self._loop_task is not None:
@@ -98,18 +104,43 @@ class NotifyDeliveryWorker:
         not_started = [row_id for row_id in self._in_flight if row_id not in self._requests_started]
         for row_id in not_started:
             self._in_flight[row_id].cancel()
+        if not not_started:
+            return
+        try:
+            async with self.database.transaction() as session:
+                await release_claims(session, row_ids=not_started, worker_id=self.worker_id)
+        except Exception:  # noqa: BLE001 - their leases expire and the next worker asks Notify, then sends
+            logger.exception("Notify worker %s could not hand back %d message(s)", self.worker_id, len(not_started))
+            return
+        logger.info("Notify worker %s handed back %d message(s) not yet sent", self.worker_id, len(not_started))
+
+    async def stop(self, *, grace_s: float = 5.0) -> None:
+        """Stop claiming, finish sends in flight within `grace_s` (the rest are marked in doubt), record, close."""
+        await self.stop_claiming()
+        if self._in_flight or self._alerts:  # duty alerts already on their way get the same time
+            await asyncio.wait([*self._in_flight.values(), *self._alerts], timeout=grace_s)
+        cut_short = list(self._in_flight)
+        for task in list(self._in_flight.values()):
+            task.cancel()
         if self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()), timeout=grace_s)
+            await asyncio.wait(list(self._in_flight.values()))
+        # Notify may have accepted a request cut short: the next attempt asks by reference before sending again.
+        settle_at = _utc(time.time() + self.delivery.in_doubt_settle_s)
+        for row_id in cut_short:
+            self._results.add_retry(row_id=row_id, not_before=settle_at, error="stopped mid-send", is_in_doubt=True)
+        if cut_short:
+            logger.warning("Notify worker %s: %d send(s) still in flight at the end of the grace period, "
+                           "marked in doubt", self.worker_id, len(cut_short))
         if self._flush_task is not None:
             self._flush_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flush_task
-        await self._flush()
-        async with self.database.transaction() as session:
-            await release_claims(session, row_ids=not_started, worker_id=self.worker_id)
-        if self._alerts:
-            await asyncio.wait(list(self._alerts), timeout=grace_s)
-        await self.client.close()
+        try:
+            await self._flush()  # every outcome still buffered, in one transaction
+        finally:
+            for task in list(self._alerts):
+                task.cancel()
+            await self.client.close()
 
     async def _claim_loop(self) -> None:
         while not self._stopping.is_set():

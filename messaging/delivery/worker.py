@@ -57,6 +57,7 @@ class DeliveryWorker:
         self.worker_id = worker_id or new_worker_id()
         self._results = PendingResults()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._rows: dict[int, ClaimCandidate] = {}
         self._requests_started: set[int] = set()
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
@@ -64,6 +65,7 @@ class DeliveryWorker:
         self._flushed = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._flush_task: asyncio.Task[None] | None = None
+        self._hand_back: asyncio.Future[None] | None = None
         self._recent_429s: deque[tuple[float, int]] = deque()
         # Enough for a second at the paid-broadcast rate; older entries fall off by themselves.
         self._recent_sends: deque[float] = deque(maxlen=2048)
@@ -81,25 +83,54 @@ class DeliveryWorker:
         """Look for work now instead of at the next poll."""
         self._wake.set()
 
-    async def stop(self, *, grace_s: float = 5.0) -> None:
-        """Stop claiming, hand back rows not yet attempted, finish sends in flight, record everything."""
+    async def stop_claiming(self) -> None:
+        """Claim nothing more and hand back at once the rows claimed but not yet attempted (one transaction)."""
+        if self._hand_back is None:
+            self._hand_back = asyncio.ensure_future(self._hand_back_unstarted())
+        await self._hand_back
+
+    async def _hand_back_unstarted(self) -> None:
         self._stopping.set()
         self._wake.set()
+        self._room.set()
         if self._loop_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
         not_started = [row_id for row_id in self._in_flight if row_id not in self._requests_started]
         for row_id in not_started:
             self._in_flight[row_id].cancel()
+        if not not_started:
+            return
+        try:
+            async with self.database.transaction() as session:
+                await release_claims(session, row_ids=not_started, worker_id=self.worker_id)
+        except Exception:  # noqa: BLE001 - their leases expire and the next worker checks them, then sends
+            logger.exception("delivery worker %s could not hand back %d message(s)", self.worker_id, len(not_started))
+            return
+        logger.info("delivery worker %s handed back %d message(s) not yet sent", self.worker_id, len(not_started))
+
+    async def stop(self, *, grace_s: float = 5.0) -> None:
+        """Stop claiming, finish sends in flight within `grace_s` (the rest are marked in doubt), record everything."""
+        await self.stop_claiming()
         if self._in_flight:
             await asyncio.wait(list(self._in_flight.values()), timeout=grace_s)
+        cut_short = [self._rows[row_id] for row_id in self._in_flight if row_id in self._rows]
+        for task in list(self._in_flight.values()):
+            task.cancel()
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()))
+        # A request cut short may or may not have reached Telegram: the next worker probes before sending again.
+        settle_at = _utc(time.time() + self.settings.in_doubt_settle_s)
+        for row in cut_short:
+            self._results.add_retry(row_id=row.id, not_before=settle_at, error="stopped mid-send", is_in_doubt=True)
+        if cut_short:
+            logger.warning("delivery worker %s: %d send(s) still in flight at the end of the grace period, "
+                           "marked in doubt", self.worker_id, len(cut_short))
         if self._flush_task is not None:
             self._flush_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flush_task
-        await self._flush()
-        async with self.database.transaction() as session:
-            await release_claims(session, row_ids=not_started, worker_id=self.worker_id)
+        await self._flush()  # every outcome still buffered, in one transaction
 
     async def _claim_loop(self) -> None:
         while not self._stopping.is_set():
@@ -109,7 +140,8 @@ class DeliveryWorker:
                 # Claim in batches: waiting for room for a good batch saves a database round trip per message.
                 if room <= 0 or (self._in_flight and room < self._claim_threshold):
                     self._room.clear()
-                    await self._wait(self._room, self.settings.poll_interval_s)
+                    if not self._stopping.is_set():
+                        await self._wait(self._room, self.settings.poll_interval_s)
                     continue
                 batch = await claim_batch(
                     self.database,
@@ -125,6 +157,7 @@ class DeliveryWorker:
             for candidate, send_at_s in batch.rows:
                 task = asyncio.create_task(self._deliver(candidate, send_at_s))
                 self._in_flight[candidate.id] = task
+                self._rows[candidate.id] = candidate
                 task.add_done_callback(lambda _task, row_id=candidate.id: self._finished(row_id))
             if batch.rows:
                 continue
@@ -133,6 +166,7 @@ class DeliveryWorker:
 
     def _finished(self, row_id: int) -> None:
         self._in_flight.pop(row_id, None)
+        self._rows.pop(row_id, None)
         self._requests_started.discard(row_id)
         # Wake the claim loop only when there is room for a whole batch (not once per message).
         if self.settings.max_in_flight - len(self._in_flight) >= self._claim_threshold or not self._in_flight:

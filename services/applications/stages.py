@@ -21,7 +21,7 @@ from db.models import OPEN_STAGES, ApplicationStage, ApplicationStageChange, Chi
 from messaging.outbox import EnqueueResult, OutgoingMessage, enqueue_messages, seen_button_markup
 from messaging.rendering import button_label, render_message
 from services.calendar.working_days import add_working_days, working_days_between
-from services.carers.channel_plans import kind_renderer, plan_recipients, planned
+from services.carers.channel_plans import CouncilContact, kind_renderer, plan_recipients, planned
 
 # Kent: every HTST application is fulfilled within 4 weeks of receipt, which we hold as 20 working days.
 PROMISED_WORKING_DAYS = 20
@@ -38,14 +38,6 @@ class StageChangeResult:
     application: HtstApplication
     is_changed: bool
     notices: EnqueueResult = field(default_factory=EnqueueResult)
-
-
-@dataclass(frozen=True)
-class CouncilContact:
-    """The phone number and hours families are given."""
-
-    phone: str
-    hours: str
 
 
 async def record_application(

@@ -7,6 +7,7 @@ import logging
 from db.types import utc_now
 from messaging.runtime_registry import current_services
 from services.broadcasts.workflow import send_due_broadcasts
+from services.carers.channel_plans import CouncilContact
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +18,6 @@ async def send_scheduled_broadcasts() -> None:
     if services is None:
         return
     async with services.database.transaction() as session:
-        sent = await send_due_broadcasts(session, now=utc_now())
+        sent = await send_due_broadcasts(session, now=utc_now(), council=CouncilContact.from_settings(services.settings))
     if sent:
         logger.info("scheduled broadcasts: %d sent to the outbox", sent)

@@ -23,7 +23,7 @@ from db.dao.transport.contacts import fetch_contacts_for_carers
 from db.models import FamilyContact
 from messaging.outbox import OutgoingMessage, enqueue_messages, seen_button_markup
 from messaging.rendering import plain
-from services.carers.channel_plans import COUNCIL_CONTACT, carer_contact, kind_renderer, with_held_fallbacks
+from services.carers.channel_plans import CouncilContact, carer_contact, kind_renderer, with_held_fallbacks
 from services.broadcasts.audiences import Audience, AudienceError, audience_spec, resolve_audience
 from services.staff.audit import Actor, RequestOrigin, record_audit
 from services.broadcasts.rendering import RenderedSample, TemplateProblem, check_template, render_for, render_samples
@@ -178,12 +178,16 @@ async def approve_broadcast(
 
 
 async def send_broadcast(
-    session: AsyncSession, *, broadcast_id: int, actor: Actor, approval_threshold: int, now: datetime, origin: RequestOrigin | None = None
+    session: AsyncSession, *, broadcast_id: int, actor: Actor, approval_threshold: int, now: datetime, council: CouncilContact,
+    origin: RequestOrigin | None = None,
 ) -> Broadcast:
-    """Queue one message per carer in the outbox (the delivery engine sends them); large audiences need approval first."""
+    """Queue one message per carer in the outbox (the delivery engine sends them); large audiences need approval first.
+
+    `council`: the phone and hours the text and email fallbacks give (the council's settings, from the entry point).
+    """
     broadcast = await find_broadcast(session, broadcast_id=broadcast_id, for_update=True)
     audience = await _audience_if_ready(session, broadcast=broadcast, approval_threshold=approval_threshold)
-    return await _dispatch(session, broadcast=broadcast, audience=audience, actor=actor, now=now, origin=origin)
+    return await _dispatch(session, broadcast=broadcast, audience=audience, actor=actor, now=now, origin=origin, council=council)
 
 
 async def schedule_broadcast(
@@ -207,12 +211,13 @@ async def schedule_broadcast(
     return broadcast
 
 
-async def send_due_broadcasts(session: AsyncSession, *, now: datetime) -> int:
+async def send_due_broadcasts(session: AsyncSession, *, now: datetime, council: CouncilContact) -> int:
     """Send every scheduled broadcast whose time has come (the standing job); returns how many."""
     due = await fetch_due_broadcasts(session, now=now)
     for broadcast in due:
         audience = await resolve_audience(session, spec=broadcast.audience)
-        await _dispatch(session, broadcast=broadcast, audience=audience, actor=Actor.system("scheduled broadcast"), now=now, origin=None)
+        await _dispatch(session, broadcast=broadcast, audience=audience, actor=Actor.system("scheduled broadcast"), now=now, origin=None,
+                        council=council)
     return len(due)
 
 
@@ -228,12 +233,13 @@ async def _audience_if_ready(session: AsyncSession, *, broadcast: Broadcast, app
 
 
 async def _dispatch(
-    session: AsyncSession, *, broadcast: Broadcast, audience: Audience, actor: Actor, now: datetime, origin: RequestOrigin | None
+    session: AsyncSession, *, broadcast: Broadcast, audience: Audience, actor: Actor, now: datetime, origin: RequestOrigin | None,
+    council: CouncilContact,
 ) -> Broadcast:
     carer_ids = [row.carer.id for row in audience.rows if row.carer.id is not None]
     held = await fetch_contacts_for_carers(session, carer_ids=carer_ids)
     try:
-        messages = _outgoing_messages(broadcast, audience, held=held)
+        messages = _outgoing_messages(broadcast, audience, held=held, council=council)
     except TemplateProblem as problem:
         raise BroadcastError(problem.message, field="template_text") from None
     result = await enqueue_messages(session, messages=messages, now=now)
@@ -280,7 +286,7 @@ async def broadcast_report(session: AsyncSession, *, broadcast_id: int) -> Broad
 
 
 def _outgoing_messages(
-    broadcast: Broadcast, audience: Audience, *, held: dict[int, list[FamilyContact]]
+    broadcast: Broadcast, audience: Audience, *, held: dict[int, list[FamilyContact]], council: CouncilContact
 ) -> list[OutgoingMessage]:
     """One message per carer in Telegram, with their held mobile and email as fallbacks (the same words, plain)."""
     messages = []
@@ -297,6 +303,6 @@ def _outgoing_messages(
             update_kind="broadcasts",
         )
         contact = carer_contact(held.get(row.carer.id or 0, []), carer_id=row.carer.id or 0)
-        render = kind_renderer("broadcast", language=row.carer.language, body=plain(body), **COUNCIL_CONTACT)
+        render = kind_renderer("broadcast", language=row.carer.language, body=plain(body), **council.values())
         messages.append(with_held_fallbacks(message, contact=contact, render=render))
     return messages

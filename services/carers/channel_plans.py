@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from core.i18n import SUPPORTED_LANGUAGES
 from core.settings import Settings
 from db.models import Carer, ContactChannel, FamilyContact, OutboxChannel
 from messaging.outbox import ChannelText, OutgoingMessage
@@ -25,16 +26,28 @@ HELD_ORDER: tuple[OutboxChannel, ...] = (OutboxChannel.TELEGRAM, OutboxChannel.S
 LETTER_MIN_WORKING_DAYS = 5
 # Texts and emails Notify sends carry this; the Notify worker puts the signed "I have seen this" link there.
 ACK_LINK_PLACEHOLDER = "{ack_link}"
-# The language of a family member who never linked: the council's import does not say, so English.
+# The language of a family member who never linked and whose language neither the import nor an officer gave.
 CONTACT_LANGUAGE = "en"
 # An email subject longer than this is cut at a word (the outbox column holds 200).
 MAX_SUBJECT_CHARACTERS = 120
 Render = Callable[[OutboxChannel], ChannelText]
-# Who to call, in a text or email whose sender was not given the council's settings: the settings' defaults.
-COUNCIL_CONTACT = {
-    "phone": Settings.model_fields["council_transport_phone"].default,
-    "hours": Settings.model_fields["council_transport_hours"].default,
-}
+
+
+@dataclass(frozen=True)
+class CouncilContact:
+    """The phone number and hours families are given (the council's settings, passed in by each entry point)."""
+
+    phone: str
+    hours: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CouncilContact:
+        """The transport team's phone and hours as the council configured them."""
+        return cls(phone=settings.council_transport_phone, hours=settings.council_transport_hours)
+
+    def values(self) -> dict[str, str]:
+        """{"phone": ..., "hours": ...}, the placeholders messages use."""
+        return {"phone": self.phone, "hours": self.hours}
 
 
 def letter_allowed(*, effective_at: datetime | None, now: datetime) -> bool:
@@ -86,6 +99,12 @@ def _preferred(contact: FamilyContact | None) -> OutboxChannel | None:
         return None
     value = contact.preferred_channel.value if isinstance(contact.preferred_channel, ContactChannel) else contact.preferred_channel
     return OutboxChannel(value)
+
+
+def contact_language(contact: FamilyContact | None) -> str:
+    """The language to write to a contact in: the one held for them ("en" or "pl"), else English."""
+    language = contact.language if contact is not None else None
+    return language if language in SUPPORTED_LANGUAGES else CONTACT_LANGUAGE
 
 
 def carer_contact(contacts: Sequence[FamilyContact], *, carer_id: int) -> FamilyContact | None:
@@ -173,8 +192,10 @@ class PlannedRecipient:
 
     @property
     def language(self) -> str:
-        """The carer's language; English for a contact who never linked."""
-        return self.carer.language if self.carer is not None else CONTACT_LANGUAGE
+        """The carer's language; for a contact who never linked, the one the council holds (else English)."""
+        if self.carer is not None:
+            return self.carer.language
+        return contact_language(self.contact)
 
     @property
     def is_reachable(self) -> bool:

@@ -110,6 +110,7 @@ async def match_contact(session: AsyncSession, *, carer_id: int, child_id: int, 
 
 async def _attach(session: AsyncSession, *, carer: Carer, contact: FamilyContact, now: datetime) -> None:
     contact.carer_id = carer.id
+    contact.language = carer.language  # the language they chose in the bot wins over the import's
     contact.updated_at = now
     await save_contacts(session, contacts=[contact])
     await _record(session, [_recorder(carer, now).record(contact, ContactChangeAction.ATTACHED, None)])
@@ -139,7 +140,8 @@ async def answer_contact_choice(
 
 async def _new_contact(session: AsyncSession, *, carer: Carer, child_id: int, now: datetime) -> FamilyContact:
     position = await next_free_position(session, child_id=child_id)
-    contact = FamilyContact(child_id=child_id, position=position, name=carer.first_name, carer_id=carer.id, updated_at=now)
+    contact = FamilyContact(child_id=child_id, position=position, name=carer.first_name, carer_id=carer.id,
+                            language=carer.language, updated_at=now)
     await save_contacts(session, contacts=[contact])
     return contact
 

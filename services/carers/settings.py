@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.i18n import SUPPORTED_LANGUAGES
 from db.dao.carers.accounts import delete_link, fetch_carer, fetch_link, fetch_linked_children, save_carer
 from db.dao.carers.linking import fetch_child
+from db.dao.transport.contacts import fetch_contacts_for_carer, save_contacts
 from db.models import UPDATE_KINDS, Carer
 from services.carers.conversations import Step, move_to, require_step
 
@@ -43,11 +44,15 @@ async def _carer(session: AsyncSession, carer_id: int) -> Carer:
 
 
 async def set_language(session: AsyncSession, *, carer_id: int, language: str) -> Carer:
-    """Change the language of every message to this carer."""
+    """Change the language of every message to this carer, their texts and emails too (their family contacts)."""
     if language not in SUPPORTED_LANGUAGES:
         raise SettingRefused(language)
     carer = await _carer(session, carer_id)
     carer.language = language
+    contacts = [contact for contact in await fetch_contacts_for_carer(session, carer_id=carer_id) if contact.erased_at is None]
+    for contact in contacts:
+        contact.language = language
+    await save_contacts(session, contacts=contacts)
     return await save_carer(session, carer=carer)
 
 

@@ -16,7 +16,7 @@ from core.i18n import plain_text, text
 from db.dao.carers.accounts import fetch_carer
 from db.dao.transport.contacts import fetch_contacts_for_carer
 from messaging.outbox import OutgoingMessage, enqueue_messages, seen_button_markup
-from services.carers.channel_plans import COUNCIL_CONTACT, carer_contact, kind_renderer, with_held_fallbacks
+from services.carers.channel_plans import CouncilContact, carer_contact, kind_renderer, with_held_fallbacks
 
 # Babel locales for dates: "en" alone would give American dates.
 _DATE_LOCALES = {"en": "en_GB", "pl": "pl_PL"}
@@ -76,8 +76,14 @@ def idempotency_key(notice: CarerNotice) -> str:
     return f"casework:{notice.source_type}:{notice.source_id}:{notice.step}"
 
 
-async def notify_carer(session: AsyncSession, *, carer_id: int | None, notice: CarerNotice, now: datetime) -> bool:
-    """Queue one message to the carer in their language (their held mobile and email as fallbacks); False if erased."""
+async def notify_carer(
+    session: AsyncSession, *, carer_id: int | None, notice: CarerNotice, now: datetime, council: CouncilContact | None
+) -> bool:
+    """Queue one message to the carer in their language (their held mobile and email as fallbacks); False if erased.
+
+    `council`: the phone and hours the texts and emails give (the council's settings, from the entry point);
+    None only for a kind with no text or email form (feedback).
+    """
     if carer_id is None:
         return False
     carer = await fetch_carer(session, carer_id=carer_id)
@@ -97,10 +103,12 @@ async def notify_carer(session: AsyncSession, *, carer_id: int | None, notice: C
         must_send=True,
     )
     kind = PLAIN_KINDS.get(notice.source_type)
-    if kind is not None and carer.id is not None:
+    if kind is not None and council is None:
+        raise ValueError(f"a {notice.source_type} notice has text and email forms: give the council's phone and hours")
+    if kind is not None and council is not None and carer.id is not None:
         contact = carer_contact(await fetch_contacts_for_carer(session, carer_id=carer.id), carer_id=carer.id)
         values = {name: render_value(value, language=language) for name, value in notice.values.items()}
-        contact_values = {name: str(notice.values.get(name, default)) for name, default in COUNCIL_CONTACT.items()}
+        contact_values = {name: str(notice.values.get(name, default)) for name, default in council.values().items()}
         render = kind_renderer(kind, language=language, key=notice.key, lead_key=notice.lead_key,
                                values={**contact_values, **values}, **contact_values)
         message = with_held_fallbacks(message, contact=contact, render=render)

@@ -19,6 +19,7 @@ from db.dao.staff.accounts import fetch_users
 from db.models.casework import Complaint, ComplaintAttachment, ComplaintOutcome, ComplaintStatus, EventActor
 from db.models.staff import ActorKind
 from db.models.transport import Child
+from services.carers.channel_plans import CouncilContact
 from services.casework.attachments import read_complaint_attachment
 from services.staff.audit import Actor, RequestOrigin, record_audit
 from services.casework.errors import CaseNotFound, StepNotAllowed, council_day
@@ -188,20 +189,24 @@ async def download_attachment(
 
 
 async def acknowledge_as_officer(
-    session: AsyncSession, *, complaint_id: int, actor: Actor, origin: RequestOrigin, now: datetime
+    session: AsyncSession, *, complaint_id: int, actor: Actor, origin: RequestOrigin, now: datetime, council: CouncilContact
 ) -> Complaint:
     """Acknowledge (and take) the complaint's current stage; audited."""
-    complaint = await acknowledge_complaint(session, complaint_id=complaint_id, officer_id=officer_id_of(actor), now=now)
+    complaint = await acknowledge_complaint(
+        session, complaint_id=complaint_id, officer_id=officer_id_of(actor), now=now, council=council
+    )
     await _audit(session, "complaint.acknowledge", complaint_id, actor=actor, origin=origin, now=now)
     return complaint
 
 
 async def extend_as_officer(
-    session: AsyncSession, *, complaint_id: int, working_days: int, reason: str, actor: Actor, origin: RequestOrigin, now: datetime
+    session: AsyncSession, *, complaint_id: int, working_days: int, reason: str, actor: Actor, origin: RequestOrigin, now: datetime,
+    council: CouncilContact,
 ) -> Complaint:
     """The stage 1 extension, explained to the family; audited."""
     complaint = await extend_complaint(
-        session, complaint_id=complaint_id, officer_id=officer_id_of(actor), working_days=working_days, reason=reason, now=now
+        session, complaint_id=complaint_id, officer_id=officer_id_of(actor), working_days=working_days, reason=reason, now=now,
+        council=council,
     )
     await _audit(session, "complaint.extend", complaint_id, actor=actor, origin=origin, now=now, detail={"working_days": working_days})
     return complaint
@@ -216,20 +221,25 @@ async def respond_as_officer(
     actor: Actor,
     origin: RequestOrigin,
     now: datetime,
+    council: CouncilContact,
 ) -> Complaint:
     """The stage's answer and finding, sent to the family; audited."""
     complaint = await respond_to_complaint(
-        session, complaint_id=complaint_id, officer_id=officer_id_of(actor), response=response, outcome=outcome, now=now
+        session, complaint_id=complaint_id, officer_id=officer_id_of(actor), response=response, outcome=outcome, now=now,
+        council=council,
     )
     await _audit(session, "complaint.respond", complaint_id, actor=actor, origin=origin, now=now, detail={"outcome": str(outcome)})
     return complaint
 
 
 async def close_as_officer(
-    session: AsyncSession, *, complaint_id: int, note: str | None, actor: Actor, origin: RequestOrigin, now: datetime
+    session: AsyncSession, *, complaint_id: int, note: str | None, actor: Actor, origin: RequestOrigin, now: datetime,
+    council: CouncilContact,
 ) -> Complaint:
     """Close the complaint and tell the family; audited."""
-    complaint = await close_complaint(session, complaint_id=complaint_id, officer_id=officer_id_of(actor), note=note, now=now)
+    complaint = await close_complaint(
+        session, complaint_id=complaint_id, officer_id=officer_id_of(actor), note=note, now=now, council=council
+    )
     await _audit(session, "complaint.close", complaint_id, actor=actor, origin=origin, now=now)
     return complaint
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.carers.channel_plans import CouncilContact
 from services.casework.notifications import CarerNotice, notify_carer
 from services.complaints.timetable import ComplaintSubject, statutory_review_timetable
 
@@ -26,12 +27,12 @@ async def advise_statutory_route(
     carer_id: int,
     subject: ComplaintSubject,
     now: datetime,
-    transport_phone: str,
+    council: CouncilContact,
     decision_on: date | None,
 ) -> StatutoryRouteAdvice:
     """Tell the family at once where an eligibility or suitability dispute goes, with the date to ask by."""
     request_review_by = statutory_review_timetable(decision_on=decision_on).request_review_by if decision_on else None
-    values: dict[str, object] = {"phone": transport_phone}
+    values: dict[str, object] = {"phone": council.phone}
     key = "casework.statutory_route"
     if request_review_by is not None:
         key, values["review_by"] = "casework.statutory_route_with_date", request_review_by
@@ -39,5 +40,5 @@ async def advise_statutory_route(
         key=key, source_type="statutory_route", source_id=carer_id, step=f"advice-{now.isoformat()}", values=values,
         is_urgent=True,
     )
-    await notify_carer(session, carer_id=carer_id, notice=notice, now=now)
+    await notify_carer(session, carer_id=carer_id, notice=notice, now=now, council=council)
     return StatutoryRouteAdvice(subject=subject, request_review_by=request_review_by)

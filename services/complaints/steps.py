@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.dao.carers.accounts import fetch_link
 from db.dao.casework.complaints import fetch_complaint
 from db.models.casework import ComplaintStatus
+from services.carers.channel_plans import CouncilContact
 from services.casework.attachments import MAX_ATTACHMENTS_PER_COMPLAINT, AttachmentRejected, add_complaint_attachment, check_file
 from services.casework.errors import NotYourCase, StepNotAllowed
 from services.complaints.timetable import ComplaintSubject
@@ -69,12 +70,12 @@ async def start_complaint_draft(
 
 
 async def advise_statutory_route(
-    session: AsyncSession, *, chat_id: int, carer_id: int, subject: ComplaintSubject, transport_phone: str, now: datetime
+    session: AsyncSession, *, chat_id: int, carer_id: int, subject: ComplaintSubject, council: CouncilContact, now: datetime
 ) -> StatutoryRouteAdvice:
     """Eligibility or suitability: no complaint is opened; the review and appeal route comes via the outbox."""
     await leave_step(session, chat_id=chat_id, now=now)
     advice = await submit_complaint(
-        session, carer_id=carer_id, child_id=None, subject=subject, description="", now=now, transport_phone=transport_phone
+        session, carer_id=carer_id, child_id=None, subject=subject, description="", now=now, council=council
     )
     assert isinstance(advice, StatutoryRouteAdvice)
     return advice
@@ -141,7 +142,7 @@ async def send_complaint(
     carer_id: int,
     version: int,
     files: list[tuple[bytes, str | None]],
-    transport_phone: str,
+    council: CouncilContact,
     attachments_dir: Path,
     max_bytes: int,
     now: datetime,
@@ -157,7 +158,7 @@ async def send_complaint(
         subject=draft.subject,
         description=draft.description,
         now=now,
-        transport_phone=transport_phone,
+        council=council,
     )
     assert isinstance(receipt, ComplaintReceipt)
     for content, name in files:
@@ -180,10 +181,13 @@ async def start_escalation(session: AsyncSession, *, chat_id: int, carer_id: int
     return complaint.reference
 
 
-async def give_escalation_reason(session: AsyncSession, *, chat_id: int, carer_id: int, reason: str, now: datetime) -> None:
+async def give_escalation_reason(
+    session: AsyncSession, *, chat_id: int, carer_id: int, reason: str, now: datetime, council: CouncilContact
+) -> None:
     """The reason typed: stage 2 starts and the family is told via the outbox (CaseworkError if it is too long)."""
     context = await require_step(session, chat_id=chat_id, step=Step.COMPLAINT_ESCALATION, version=None)
-    await escalate_complaint(session, complaint_id=int(context.data["complaint_id"]), carer_id=carer_id, reason=reason, now=now)
+    await escalate_complaint(session, complaint_id=int(context.data["complaint_id"]), carer_id=carer_id, reason=reason, now=now,
+                              council=council)
     await leave_step(session, chat_id=chat_id, now=now)
 
 

@@ -36,6 +36,7 @@ from db.models.casework import (
     EventActor,
     ReferenceSeries,
 )
+from services.carers.channel_plans import CouncilContact
 from services.casework.errors import CaseNotFound, NotYourCase, StepNotAllowed, clean_text, council_day
 from services.casework.notifications import CarerNotice, TextKey, notify_carer
 from services.complaints.statutory_route import StatutoryRouteAdvice, advise_statutory_route
@@ -118,7 +119,7 @@ async def submit_complaint(
     subject: ComplaintSubject,
     description: str,
     now: datetime,
-    transport_phone: str,
+    council: CouncilContact,
     decision_on: date | None = None,
 ) -> ComplaintReceipt | StatutoryRouteAdvice:
     """Bot "Make a complaint": open it with a reference and acknowledge it at once, or point an
@@ -126,7 +127,7 @@ async def submit_complaint(
     subject = ComplaintSubject(subject)
     if review_route_for(subject) is ReviewRoute.STATUTORY_REVIEW_AND_APPEAL:
         return await advise_statutory_route(
-            session, carer_id=carer_id, subject=subject, now=now, transport_phone=transport_phone, decision_on=decision_on
+            session, carer_id=carer_id, subject=subject, now=now, council=council, decision_on=decision_on
         )
     cleaned = clean_text(description, max_length=MAX_DESCRIPTION_LENGTH, field="description", required=True)
     route_code = None
@@ -159,7 +160,7 @@ async def submit_complaint(
         data={"respond_by": respond_by.isoformat(), "within_code": True},
     )
     await _tell(
-        session, complaint, key="casework.complaint.acknowledged", step="stage1-acknowledged", now=now,
+        session, complaint, council=council, key="casework.complaint.acknowledged", step="stage1-acknowledged", now=now,
         is_reply=True, respond_by=respond_by,
     )
     assert complaint.id is not None
@@ -167,7 +168,7 @@ async def submit_complaint(
 
 
 async def acknowledge_complaint(
-    session: AsyncSession, *, complaint_id: int, officer_id: int, now: datetime
+    session: AsyncSession, *, complaint_id: int, officer_id: int, now: datetime, council: CouncilContact
 ) -> Complaint:
     """Staff "Acknowledge" (stage 2, or a stage 1 not yet acknowledged): take it, tell the family the answer date."""
     complaint = await _load(session, complaint_id)
@@ -189,14 +190,15 @@ async def acknowledge_complaint(
     )
     key = "casework.complaint.acknowledged" if complaint.stage == 1 else "casework.complaint.stage2_acknowledged"
     await _tell(
-        session, complaint, key=key, step=f"stage{complaint.stage}-acknowledged", now=now,
+        session, complaint, council=council, key=key, step=f"stage{complaint.stage}-acknowledged", now=now,
         respond_by=timetable.final_respond_by,
     )
     return complaint
 
 
 async def extend_complaint(
-    session: AsyncSession, *, complaint_id: int, officer_id: int, working_days: int, reason: str, now: datetime
+    session: AsyncSession, *, complaint_id: int, officer_id: int, working_days: int, reason: str, now: datetime,
+    council: CouncilContact,
 ) -> Complaint:
     """Staff "Extend": the Code's one stage 1 extension of up to 10 working days, explained to the family."""
     complaint = await _load(session, complaint_id)
@@ -223,7 +225,7 @@ async def extend_complaint(
         data={"working_days": extension.working_days, "respond_by": respond_by.isoformat()},
     )
     await _tell(
-        session, complaint, key="casework.complaint.extended", step="stage1-extended", now=now,
+        session, complaint, council=council, key="casework.complaint.extended", step="stage1-extended", now=now,
         respond_by=respond_by, reason=extension.reason,
     )
     return complaint
@@ -237,6 +239,7 @@ async def respond_to_complaint(
     response: str,
     outcome: ComplaintOutcome,
     now: datetime,
+    council: CouncilContact,
 ) -> Complaint:
     """Staff "Send answer": record the stage's answer and finding and send it to the family.
 
@@ -265,7 +268,7 @@ async def respond_to_complaint(
     if complaint.status == ComplaintStatus.CLOSED:
         await _event(session, complaint, kind="closed", actor=EventActor.STAFF, staff_id=officer_id, now=now)
     await _tell(
-        session, complaint, key=f"casework.complaint.stage{complaint.stage}_answered", step=f"stage{complaint.stage}-answered",
+        session, complaint, council=council, key=f"casework.complaint.stage{complaint.stage}_answered", step=f"stage{complaint.stage}-answered",
         now=now, lead_key=None if is_on_time else "casework.complaint.sorry_late",
         response=answer, outcome=TextKey(f"casework.outcome.{outcome.value}"),
     )
@@ -273,7 +276,7 @@ async def respond_to_complaint(
 
 
 async def escalate_complaint(
-    session: AsyncSession, *, complaint_id: int, carer_id: int, reason: str, now: datetime
+    session: AsyncSession, *, complaint_id: int, carer_id: int, reason: str, now: datetime, council: CouncilContact
 ) -> Complaint:
     """Bot "Ask for stage 2": after the stage 1 answer, or once it is overdue; a different officer takes it."""
     complaint = await _load(session, complaint_id)
@@ -296,14 +299,15 @@ async def escalate_complaint(
         data={"acknowledge_by": acknowledge_by.isoformat(), "stage1_overdue": is_overdue},
     )
     await _tell(
-        session, complaint, key="casework.complaint.escalated", step="stage2-received", now=now,
+        session, complaint, council=council, key="casework.complaint.escalated", step="stage2-received", now=now,
         is_reply=True, acknowledge_by=acknowledge_by,
     )
     return complaint
 
 
 async def close_complaint(
-    session: AsyncSession, *, complaint_id: int, officer_id: int, now: datetime, note: str | None = None
+    session: AsyncSession, *, complaint_id: int, officer_id: int, now: datetime, council: CouncilContact,
+    note: str | None = None,
 ) -> Complaint:
     """Staff "Close": after a stage 1 answer the family did not take further, or a withdrawal (note required)."""
     complaint = await _load(session, complaint_id)
@@ -315,7 +319,7 @@ async def close_complaint(
     complaint.closed_at, complaint.closed_by_staff_id = now, officer_id
     await save_complaint(session, complaint=complaint)
     await _event(session, complaint, kind="closed", actor=EventActor.STAFF, staff_id=officer_id, now=now, note=cleaned)
-    await _tell(session, complaint, key="casework.complaint.closed", step="closed", now=now)
+    await _tell(session, complaint, key="casework.complaint.closed", step="closed", now=now, council=council)
     return complaint
 
 
@@ -375,6 +379,7 @@ async def _tell(
     key: str,
     step: str,
     now: datetime,
+    council: CouncilContact,
     lead_key: str | None = None,
     is_reply: bool = False,
     **values: object,
@@ -385,5 +390,5 @@ async def _tell(
         key=key, source_type="complaint", source_id=complaint.id, step=step, lead_key=lead_key,
         values={"reference": complaint.reference, **values}, is_urgent=is_reply,
     )
-    if await notify_carer(session, carer_id=complaint.carer_id, notice=notice, now=now):
+    if await notify_carer(session, carer_id=complaint.carer_id, notice=notice, now=now, council=council):
         await _event(session, complaint, kind="family_told", actor=EventActor.SYSTEM, now=now, data={"message": key})

@@ -130,7 +130,7 @@ async def record_feedback(
         assert item.id is not None
         key = "casework.feedback.thanks_quote" if item.consent_to_quote else "casework.feedback.thanks"
         notice = CarerNotice(key=key, source_type="feedback", source_id=item.id, step="thanks", values={}, is_urgent=True)
-        await notify_carer(session, carer_id=carer_id, notice=notice, now=now)
+        await notify_carer(session, carer_id=carer_id, notice=notice, now=now, council=None)  # Telegram only
     return item
 
 

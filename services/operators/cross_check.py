@@ -15,6 +15,7 @@ from db.dao.casework.problem_reports import save_problem_report
 from db.dao.operators import fetch_latest_disruption_on_route_today, fetch_operator, fetch_route
 from db.models.casework import ProblemReport
 from db.models.transport import OperatorDisruption
+from services.carers.channel_plans import CouncilContact
 from services.casework.duty_alerts import local_time
 from services.casework.errors import council_day
 from services.casework.notifications import CarerNotice, notify_carer
@@ -22,7 +23,9 @@ from services.casework.notifications import CarerNotice, notify_carer
 STEP = "operator-said"
 
 
-async def link_operator_report(session: AsyncSession, *, report: ProblemReport, now: datetime) -> OperatorDisruption | None:
+async def link_operator_report(
+    session: AsyncSession, *, report: ProblemReport, now: datetime, council: CouncilContact
+) -> OperatorDisruption | None:
     """Link the family's report to the operator's report of the same route today, and tell the family what it said."""
     if report.route_id is None or report.id is None:
         return None
@@ -46,7 +49,7 @@ async def link_operator_report(session: AsyncSession, *, report: ProblemReport, 
         values=values,
         is_urgent=True,
     )
-    await notify_carer(session, carer_id=report.carer_id, notice=notice, now=now)
+    await notify_carer(session, carer_id=report.carer_id, notice=notice, now=now, council=council)
     return disruption
 
 

@@ -311,6 +311,11 @@ COLUMNS: Mapping[str, ColumnRule] = {
         "contact_changes.notice_version",
     ),
     **_safe(
+        "the language texts, emails and letters are written in (en or pl): a code shared by thousands of families, "
+        "like carers.language, that identifies nobody",
+        "family_contacts.language",
+    ),
+    **_safe(
         CODE,
         "family_contacts.changed_by",
         "family_contacts.preferred_channel",

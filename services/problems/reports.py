@@ -9,7 +9,6 @@ late" or "wrong pick-up" also needs someone today; urgent ones (no transport, sa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Mapping
 from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,7 +29,6 @@ from db.dao.casework.problem_reports import (
     fetch_problem_report,
     save_problem_report,
 )
-from core.settings import Settings
 from db.engine import Database
 from db.models.casework import DriverChangeSource, DutyAlertStatus, ProblemReport, ReferenceSeries
 from services.casework.errors import (
@@ -42,6 +40,7 @@ from services.casework.errors import (
     council_day,
 )
 from messaging.limits import FAMILY_TEXT_LIMITS
+from services.carers.channel_plans import CouncilContact
 from services.casework.notifications import CarerNotice, TextKey, notify_carer
 from services.operators.cross_check import link_operator_report, operator_word_for_duty
 from services.transport.driver_changes import TermChangeCount, count_changes_per_term, term_for
@@ -51,11 +50,6 @@ from services.feedback.tagging import ProblemCategory, is_urgent_problem, themes
 STAFF_PROBLEM_PATH = "/casework/problems/{report_id}"
 MAX_DETAILS_LENGTH = 1000
 MAX_NOTE_LENGTH = FAMILY_TEXT_LIMITS["problem_note"]
-# Who to call, shown in the family's receipt; the bot passes the council's settings.
-DEFAULT_CONTACT: Mapping[str, str] = {
-    "phone": Settings.model_fields["council_transport_phone"].default,
-    "hours": Settings.model_fields["council_transport_hours"].default,
-}
 DUTY_ALERT_SUBJECT = "problem_report"
 
 # What officers read (staff pages, alerts, digest); parents read casework.problem.category.* instead.
@@ -120,7 +114,7 @@ async def report_problem(
     details: str | None,
     now: datetime,
     staff_base_url: str,
-    contact: Mapping[str, str] = DEFAULT_CONTACT,
+    council: CouncilContact,
 ) -> ProblemReportReceipt:
     """Bot "Report a problem today": record it, tell the family its reference, alert the duty officers.
 
@@ -137,7 +131,7 @@ async def report_problem(
             now=now,
             staff_base_url=staff_base_url,
             channels=notifier.channels,
-            contact=contact,
+            council=council,
         )
     outcomes = await notifier.send(render_duty_alert(alert))
     async with database.transaction() as session:
@@ -170,7 +164,7 @@ async def _record_problem(
     now: datetime,
     staff_base_url: str,
     channels: list[str],
-    contact: Mapping[str, str],
+    council: CouncilContact,
 ) -> tuple[ProblemReport, DutyAlert, dict[str, int], TermChangeCount | None]:
     category = ProblemCategory(category)
     cleaned = clean_text(details, max_length=MAX_DETAILS_LENGTH, field="details")
@@ -217,13 +211,13 @@ async def _record_problem(
         values={
             "reference": report.reference,
             "category": TextKey(f"casework.problem.category.{category.value}"),
-            "phone": contact["phone"],
-            "hours": contact["hours"],
+            "phone": council.phone,
+            "hours": council.hours,
         },
         is_urgent=True,
     )
-    await notify_carer(session, carer_id=carer_id, notice=notice, now=now)
-    disruption = await link_operator_report(session, report=report, now=now)  # the operator may have told us already
+    await notify_carer(session, carer_id=carer_id, notice=notice, now=now, council=council)
+    disruption = await link_operator_report(session, report=report, now=now, council=council)  # the operator may have told us already
     alert_ids = {}
     for channel in channels:
         record = await save_duty_alert(
@@ -250,7 +244,8 @@ async def _record_problem(
 
 
 async def resolve_problem_report(
-    session: AsyncSession, *, report_id: int, officer_id: int | None, note: str | None, now: datetime
+    session: AsyncSession, *, report_id: int, officer_id: int | None, note: str | None, now: datetime,
+    council: CouncilContact,
 ) -> ProblemReport:
     """Staff "Mark resolved": record who resolved it (None: an API client, named in the audit) and tell the family."""
     report = await fetch_problem_report(session, report_id=report_id, for_update=True)
@@ -277,7 +272,7 @@ async def resolve_problem_report(
         values=values,
         is_urgent=True,  # the family may be waiting at the roadside
     )
-    if await notify_carer(session, carer_id=report.carer_id, notice=notice, now=now):
+    if await notify_carer(session, carer_id=report.carer_id, notice=notice, now=now, council=council):
         report.parent_told_at = now
     return await save_problem_report(session, report=report)
 

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.dao.casework.problem_reports import fetch_problem_report
 from db.models.casework import ProblemReport
 from db.models.staff import ActorKind
+from services.carers.channel_plans import CouncilContact
 from services.staff.audit import Actor, RequestOrigin, record_audit
 from services.casework.errors import CaseNotFound
 from services.problems.reports import OpenProblemReport, list_open_problem_reports, resolve_problem_report
@@ -47,11 +48,13 @@ async def view_problem_report(
 
 
 async def resolve_as_officer(
-    session: AsyncSession, *, report_id: int, note: str | None, actor: Actor, origin: RequestOrigin, now: datetime
+    session: AsyncSession, *, report_id: int, note: str | None, actor: Actor, origin: RequestOrigin, now: datetime,
+    council: CouncilContact,
 ) -> ProblemReport:
     """Mark resolved and tell the family (StepNotAllowed if already resolved); the audit row names who did it."""
     officer_id = actor.id if actor.kind is ActorKind.USER else None
-    report = await resolve_problem_report(session, report_id=report_id, officer_id=officer_id, note=note, now=now)
+    report = await resolve_problem_report(session, report_id=report_id, officer_id=officer_id, note=note, now=now,
+                                          council=council)
     await record_audit(
         session, actor=actor, action="problem_report.resolve", object_type=OBJECT_TYPE, object_ids=[report_id], origin=origin, now=now
     )

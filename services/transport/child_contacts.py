@@ -24,7 +24,7 @@ from services.carers.contact_details import (
     needed_detail,
 )
 from services.staff.audit import Actor, RequestOrigin, record_audit
-from services.transport.contacts import postal_address
+from services.transport.contacts import contact_language, postal_address
 from services.transport.staff import TransportNotFound
 
 MAX_NAME_LENGTH = 100
@@ -34,6 +34,7 @@ CHANNEL_LABELS = {
     ContactChannel.EMAIL: "Email",
     ContactChannel.LETTER: "Letter",
 }
+LANGUAGE_LABELS = {"en": "English", "pl": "Polish"}
 _PROBLEMS = {
     MobileProblem.TOO_LONG: "Enter a UK mobile number, like 07700 900123",
     MobileProblem.NOT_A_NUMBER: "Enter a UK mobile number in digits, like 07700 900123",
@@ -64,6 +65,7 @@ class ContactForm:
     email: str
     address: str
     channel: str  # a ContactChannel value, or "" for none
+    language: str = ""  # "en" or "pl" (the language texts, emails and letters are written in), or "" for not known
 
 
 @dataclass(frozen=True)
@@ -109,10 +111,12 @@ async def change_child_contact(
     if contact is None or contact.erased_at is not None:
         raise TransportNotFound(f"no contact {contact_id} of child {child_id}")
     name, mobile, email, address, channel = _checked(form)
+    language = _checked_language(form.language)
     recorder = ChangeRecorder(actor=ContactChangeActor.OFFICER, notice_version=notice_version, now=now)
     changes: list[ContactChange] = []
-    changed = [field for field, old, new in (("name", contact.name, name), ("address", contact.postal_address, address)) if old != new]
-    contact.name = name
+    changed = [field for field, old, new in (("name", contact.name, name), ("address", contact.postal_address, address),
+                                             ("language", contact.language, language)) if old != new]
+    contact.name, contact.language = name, language
     if contact.postal_address != address:
         contact.postal_address = address
         action = ContactChangeAction.ADDED if address else ContactChangeAction.REMOVED
@@ -135,6 +139,11 @@ async def change_child_contact(
         detail={"child_id": child_id, "changed": changed}, origin=origin, now=now,
     )
     return contact
+
+
+def _checked_language(raw: str) -> str | None:
+    """The contact's language from the form ("en", "pl"), None when not given; ValueError for anything else."""
+    return contact_language(raw) if raw.strip() else None
 
 
 def _checked(form: ContactForm) -> tuple[str, str | None, str | None, str | None, ContactChannel | None]:
@@ -162,6 +171,10 @@ def _checked(form: ContactForm) -> tuple[str, str | None, str | None, str | None
             channel = ContactChannel(form.channel)
         except ValueError:
             errors.append(("channel", "Choose how we contact this carer first"))
+    try:
+        _checked_language(form.language)
+    except ValueError:
+        errors.append(("language", "Choose English or Polish for their texts, emails and letters"))
     if errors:
         raise ContactFormRefused(errors)
     return name, values["mobile"], values["email"], values["address"], channel

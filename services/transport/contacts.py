@@ -2,7 +2,8 @@
 
 Mobiles must be UK mobiles (Notify sends texts only to those without an international permission)
 and are stored in E.164; emails must pass Notify's own address check (notifications-utils); a postal
-address needs 3 to 7 lines, the last a UK postcode, as Notify's letters do.
+address needs 3 to 7 lines, the last a UK postcode, as Notify's letters do. The language texts and emails are
+written in is en or pl (also "English", "Polish", "polski"); blank means English.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import phonenumbers
 
 from db.models import ContactChannel
 
-CARER_FIELDS = ("name", "mobile", "email", "channel", "address")
+CARER_FIELDS = ("name", "mobile", "email", "channel", "address", "language")
 CARER_COLUMNS = tuple(f"carer{position}_{name}" for position in (1, 2) for name in CARER_FIELDS)
 _PHONE_CHARACTERS = re.compile(r"^[0-9+()\-. ]+$")
 # Ofcom's range for drama (07700 900000-900999): not valid to libphonenumber, used in Notify's own examples.
@@ -24,6 +25,8 @@ _EMAIL = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\-]+@([^.@][^@\s]+)$")
 _HOSTNAME_PART = re.compile(r"^(xn|[a-z0-9]+)(-?-[a-z0-9]+)*$", re.IGNORECASE)
 _TLD_PART = re.compile(r"^([a-z]{2,63}|xn--([a-z0-9]+-)*[a-z0-9]+)$", re.IGNORECASE)
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+# The words a council export may use for a language, lower-cased, and the catalog each means.
+_LANGUAGES = {"en": "en", "english": "en", "pl": "pl", "polish": "pl", "polski": "pl"}
 _CHANNEL_NEEDS = {ContactChannel.SMS: "mobile", ContactChannel.EMAIL: "email", ContactChannel.LETTER: "address"}
 
 
@@ -37,6 +40,7 @@ class CarerContact:
     email: str | None
     preferred_channel: ContactChannel | None
     postal_address: str | None
+    language: str | None = None  # "en" or "pl"; None: not given (English)
 
 
 def uk_mobile_e164(raw: str) -> str:
@@ -117,7 +121,25 @@ def carer_contact(position: int, values: dict[str, str | None]) -> CarerContact 
     if needed is not None and checked[needed] is None:
         raise ValueError(f"{prefix}channel is {channel.value} but {prefix}{needed} is empty")  # type: ignore[union-attr]
     return CarerContact(position=position, name=given["name"], mobile_e164=checked["mobile"], email=checked["email"],
-                        preferred_channel=channel, postal_address=checked["address"])
+                        preferred_channel=channel, postal_address=checked["address"],
+                        language=_language(prefix, given["language"]))
+
+
+def contact_language(raw: str) -> str:
+    """The catalog language ("en" or "pl") for a value such as "pl", "Polish" or "polski"; ValueError otherwise."""
+    language = _LANGUAGES.get(raw.strip().lower())
+    if language is None:
+        raise ValueError("must be en or pl (English or Polish)")
+    return language
+
+
+def _language(prefix: str, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return contact_language(raw)
+    except ValueError as error:
+        raise ValueError(f"{prefix}language: {error}") from None
 
 
 def _channel(prefix: str, raw: str | None) -> ContactChannel | None:

@@ -3,9 +3,9 @@
 Columns (README, "Transport data import"): council_reference, child_name, school_code, school_name,
 district, phase, route_code, operator_code, operator_name, operator_phone, vehicle_type,
 stop_sequence, stop_name, pickup_from, pickup_to; optional school_district and, for up to two carers,
-carer1_name, carer1_mobile, carer1_email, carer1_channel, carer1_address (and carer2_*). Rows are matched on natural keys (school,
-operator and route codes, stop sequence within a route, the child's council reference), so
-importing the same file twice changes nothing.
+carer1_name, carer1_mobile, carer1_email, carer1_channel, carer1_address, carer1_language (and carer2_*).
+Rows are matched on natural keys (school, operator and route codes, stop sequence within a route, the
+child's council reference), so importing the same file twice changes nothing.
 """
 
 from __future__ import annotations

@@ -205,6 +205,8 @@ async def _upsert_contacts(
             values = {
                 "name": contact.name, "mobile_e164": contact.mobile_e164, "email": contact.email,
                 "preferred_channel": contact.preferred_channel, "postal_address": contact.postal_address,
+                # A carer who linked chose their language in the bot: that wins over the file's.
+                "language": stored.language if stored is not None and stored.carer_id is not None else contact.language,
             }
             record = stored or FamilyContact(child_id=child.id, position=position, **values)
             if _apply(record, values, counts, "contacts", is_new=stored is None):

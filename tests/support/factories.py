@@ -10,11 +10,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import Carer, CarerChildLink, Child, Operator, Phase, Route, RouteStop, School
 from db.types import utc_now
+from services.carers.channel_plans import CouncilContact
 
 if TYPE_CHECKING:
     from services.carers.codes import IssuedCode
 
 _sequence = itertools.count(1)
+
+# The council's phone and hours as the tests configure them (entry points build this from Settings).
+COUNCIL = CouncilContact(phone="03000 41 00 00", hours="8:30am to 5pm")
 
 
 def _next() -> int:

@@ -126,12 +126,16 @@ def exercise(
 
 
 async def reset_report_one(staff_web: StaffWeb, operation_id: str) -> None:
-    """Operator report 1 in the state each step needs: a fresh running-late report, or a cancellation awaiting an officer."""
-    is_draft_step = operation_id in ("confirm_disruption_draft", "reject_disruption_draft")
+    """Operator report 1 in the state each step needs: a fresh running-late report, a cancellation awaiting an
+    officer, or (for the withdrawal operation's example, disruption_ids [1]) a route handed back from a fortnight on."""
+    handed_back = operation_id == "confirm_withdrawn_routes"
+    is_draft_step = handed_back or operation_id in ("confirm_disruption_draft", "reject_disruption_draft")
+    first_day = council_day(staff_web.clock()) + timedelta(days=14 if handed_back else 0)
     async with staff_web.database.transaction() as session:
         await session.exec(
             update(OperatorDisruption).where(col(OperatorDisruption.id) == 1).values(
-                kind="run_cancelled" if is_draft_step else "running_late", minutes_late=None if is_draft_step else 20,
+                kind="cannot_run_from" if handed_back else "run_cancelled" if is_draft_step else "running_late",
+                minutes_late=None if is_draft_step else 20, from_date=first_day if handed_back else None,
                 status="awaiting_officer" if is_draft_step else "families_told", reported_at=staff_web.clock(),
                 corrected_at=None, withdrawn_at=None, resolved_at=None, resolution=None,
             )
@@ -139,8 +143,9 @@ async def reset_report_one(staff_web: StaffWeb, operation_id: str) -> None:
         await session.exec(delete(TransportChangeDraft).where(col(TransportChangeDraft.disruption_id) == 1))
         if is_draft_step:
             session.add(TransportChangeDraft(
-                disruption_id=1, route_id=1, kind="cancelled_today", effective_from=council_day(staff_web.clock()),
-                reason="The operator cancelled the morning run", status="draft", created_at=staff_web.clock(),
+                disruption_id=1, route_id=1, kind="new_operator" if handed_back else "cancelled_today",
+                effective_from=first_day, reason="The operator cancelled the morning run", status="draft",
+                created_at=staff_web.clock(),
             ))
 
 

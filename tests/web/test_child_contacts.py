@@ -149,3 +149,44 @@ async def test_the_child_page_passes_axe_with_an_error_and_after_saving(staff_we
         await page.wait_for_url(f"{staff_web.url}/transport/children/{child.id}?notice=saved")
         await check_current(page, watch)
     assert (await _contact(staff_web, anna.id or 0)).mobile_e164 == "+447700900777"
+
+
+async def test_an_officer_sees_and_corrects_the_language_on_the_page_and_in_the_api(staff_web: StaffWeb) -> None:
+    child, _, piotr = await _family(staff_web)
+    async with staff_web.database.transaction() as session:
+        held = await session.get(FamilyContact, piotr.id)
+        assert held is not None
+        held.language = "pl"  # the import's carer2_language
+        session.add(held)
+    officer, _ = await staff_web.signed_in(StaffRole.OFFICER)
+    body = await (await officer.get(f"/transport/children/{child.id}")).text()
+    assert f'id="c{piotr.id}-language-pl" name="language" type="radio" value="pl" checked' in body
+    assert "Language for texts, emails and letters" in body
+    path = f"/transport/children/{child.id}/contacts/{piotr.id}"
+    form = {"name": "Piotr Kowalski", "mobile": "", "email": "", "address": "1 Quarry Rise\nMaidstone\nME14 1XQ",
+            "channel": "", "language": "de"}
+    refused = await officer.post_form(path, form)
+    assert refused.status == 422 and "Choose English or Polish for their texts, emails and letters" in await refused.text()
+    assert (await _contact(staff_web, piotr.id or 0)).language == "pl"
+    assert (await officer.post_form(path, {**form, "language": "en"})).status == 303
+    changed = await _contact(staff_web, piotr.id or 0)
+    assert (changed.language, changed.changed_by) == ("en", "officer")
+    async with staff_web.database.transaction() as session:
+        audit = (await session.exec(select(AuditEvent).where(AuditEvent.action == "transport.child_contact_changed"))).one()
+    assert audit.detail["changed"] == ["language"]
+    api = Api(staff_web.url, await staff_web.add_token(StaffRole.OFFICER))
+    await api.load_document()
+    listing = "/api/v1/transport/children/{child_id}/contacts"
+    one = "/api/v1/transport/children/{child_id}/contacts/{contact_id}"
+    try:
+        status, listed = await api.call("GET", listing, path=f"/api/v1/transport/children/{child.id}/contacts")
+        assert status == 200 and [c["language"] for c in listed["contacts"]] == [None, "en"]
+        put = f"/api/v1/transport/children/{child.id}/contacts/{piotr.id}"
+        details = {"name": "Piotr Kowalski", "postal_address": ["1 Quarry Rise", "Maidstone", "ME14 1XQ"]}
+        status, _ = await api.call("PUT", one, path=put, json={**details, "language": "Polish"})
+        assert status == 422
+        status, saved = await api.call("PUT", one, path=put, json={**details, "language": "pl"})
+        assert status == 200 and saved["language"] == "pl"
+    finally:
+        await api.http.close()
+    assert (await _contact(staff_web, piotr.id or 0)).language == "pl"

@@ -21,6 +21,7 @@ from tests.support.casework import pdf_bytes, png_bytes
 from tests.support.factories import make_family
 from tests.support.staff import SettableClock, StaffWeb, running_staff_web
 from tests.web.test_pages_browser import check_current, check_page, sign_in
+from services.carers.channel_plans import CouncilContact
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ async def open_complaint(staff_web: StaffWeb, *, description: str = "The bus lef
         assert carer.id is not None and child.id is not None
         receipt = await submit_complaint(
             session, carer_id=carer.id, child_id=child.id, subject=ComplaintSubject.SERVICE_DELIVERY,
-            description=description, now=staff_web.clock(), transport_phone="03000 41 00 00",
+            description=description, now=staff_web.clock(), council=CouncilContact(phone="03000 41 00 00", hours="8:30am to 5pm"),
         )
         assert isinstance(receipt, ComplaintReceipt)
         ids = []

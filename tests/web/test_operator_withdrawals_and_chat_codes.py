@@ -75,6 +75,7 @@ async def test_an_operator_handing_back_routes_becomes_a_change_on_each_route_th
     assert status == 422 and refused["fields"][0]["field"] == "disruption_ids"
     status, refused = await apis["officer"].call("POST", CONFIRM_ALL, json={**body, "new_value": None})
     assert status == 422 and refused["fields"][0]["field"] == "new_value"
+    assert (await apis["officer"].call("POST", CONFIRM_ALL, json={**body, "disruption_ids": [first["id"], 99_999]}))[0] == 404
     async with staff_web.database.transaction() as session:
         assert (await session.exec(select(TransportChange))).all() == []  # all or none
 

@@ -19,13 +19,13 @@ async def lock_outbox_row(session: AsyncSession, *, outbox_id: int) -> OutboxMes
 
 
 async def fetch_row_language(session: AsyncSession, *, row: OutboxMessage) -> str | None:
-    """The language of the carer a row is for, directly or through its family contact; None when unknown."""
-    carer_id = row.carer_id
+    """The language of the carer a row is for, directly or through its family contact (else the contact's own)."""
+    carer_id, contact = row.carer_id, None
     if carer_id is None and row.family_contact_id is not None:
         contact = await session.get(FamilyContact, row.family_contact_id)
         carer_id = contact.carer_id if contact is not None else None
     if carer_id is None:
-        return None
+        return contact.language if contact is not None and contact.erased_at is None else None
     carer = await session.get(Carer, carer_id)
     return carer.language if carer is not None and carer.erased_at is None else None
 

@@ -11,6 +11,7 @@ from db.engine import Database
 from db.models.outbox import OutboxMessage, OutboxState
 from db.models.staff import ActorKind
 from services.staff.audit import Actor
+from services.carers.channel_plans import CouncilContact
 from services.broadcasts.workflow import (
     BroadcastError,
     BroadcastStepNotAllowed,
@@ -22,7 +23,7 @@ from services.broadcasts.workflow import (
     request_approval,
     send_broadcast,
 )
-from tests.support.factories import make_carer, make_child, make_route, make_school
+from tests.support.factories import COUNCIL, make_carer, make_child, make_route, make_school
 
 NOW = datetime(2026, 6, 3, 10, tzinfo=UTC)
 AUTHOR = Actor(kind=ActorKind.USER, id=11, label="Author", role="pact_coordinator")
@@ -85,7 +86,7 @@ async def test_large_audience_needs_a_second_person_then_goes_through_the_outbox
     broadcast_id = await _draft(database, school_id)
     async with database.transaction() as session:
         with pytest.raises(BroadcastStepNotAllowed, match="approve"):
-            await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=2, now=NOW)
+            await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=2, now=NOW, council=COUNCIL)
     async with database.transaction() as session:
         await request_approval(session, broadcast_id=broadcast_id, actor=AUTHOR, now=NOW)
     async with database.transaction() as session:
@@ -93,10 +94,10 @@ async def test_large_audience_needs_a_second_person_then_goes_through_the_outbox
             await approve_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, now=NOW)
     async with database.transaction() as session:
         await approve_broadcast(session, broadcast_id=broadcast_id, actor=SECOND, now=NOW)
-        await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=2, now=NOW)
+        await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=2, now=NOW, council=COUNCIL)
     async with database.transaction() as session:
         with pytest.raises(BroadcastStepNotAllowed):
-            await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=2, now=NOW)
+            await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=2, now=NOW, council=COUNCIL)
         rows = list((await session.exec(select(OutboxMessage).where(OutboxMessage.source_id == broadcast_id))).all())
         report = await broadcast_report(session, broadcast_id=broadcast_id)
     assert sorted(row.idempotency_key for row in rows) == sorted(f"broadcast:{broadcast_id}:carer:{row.carer_id}" for row in rows)
@@ -108,7 +109,7 @@ async def test_small_audience_sends_without_approval_and_cancel_withdraws_unsent
     school_id = await _school_with_carers(database, ["Ann", "Bob"])
     broadcast_id = await _draft(database, school_id)
     async with database.transaction() as session:
-        await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=50, now=NOW)
+        await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=50, now=NOW, council=COUNCIL)
         first = (await session.exec(select(OutboxMessage).where(OutboxMessage.source_id == broadcast_id).order_by(OutboxMessage.id))).first()
         assert first is not None
         first.state = OutboxState.SENT.value
@@ -130,7 +131,7 @@ async def test_unreachable_carers_are_reported_apart(database: Database) -> None
         bob.unreachable_since = NOW
     broadcast_id = await _draft(database, school_id)
     async with database.transaction() as session:
-        await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=50, now=NOW)
+        await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=50, now=NOW, council=COUNCIL)
         report = await broadcast_report(session, broadcast_id=broadcast_id)
     assert report.counts["unreachable"] == 1 and report.counts["queued"] == 1 and report.percent("unreachable") == 50
 
@@ -152,11 +153,11 @@ async def test_a_scheduled_broadcast_goes_when_its_time_comes_and_not_before(dat
     async with database.transaction() as session:
         await schedule_broadcast(session, broadcast_id=broadcast_id, send_at=later, actor=AUTHOR, approval_threshold=50, now=NOW)
     async with database.transaction() as session:
-        assert await send_due_broadcasts(session, now=later - timedelta(seconds=1)) == 0
+        assert await send_due_broadcasts(session, now=later - timedelta(seconds=1), council=COUNCIL) == 0
     async with database.transaction() as session:
-        assert await send_due_broadcasts(session, now=later) == 1
+        assert await send_due_broadcasts(session, now=later, council=COUNCIL) == 1
     async with database.transaction() as session:
-        assert await send_due_broadcasts(session, now=later + timedelta(minutes=1)) == 0
+        assert await send_due_broadcasts(session, now=later + timedelta(minutes=1), council=COUNCIL) == 0
         report = await broadcast_report(session, broadcast_id=broadcast_id)
     assert report.broadcast.status == "sent" and report.counts["queued"] == 2
 
@@ -173,7 +174,7 @@ async def test_a_cancelled_schedule_never_goes(database: Database) -> None:
         await schedule_broadcast(session, broadcast_id=broadcast_id, send_at=later, actor=AUTHOR, approval_threshold=50, now=NOW)
         await cancel_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, now=NOW)
     async with database.transaction() as session:
-        assert await send_due_broadcasts(session, now=later) == 0
+        assert await send_due_broadcasts(session, now=later, council=COUNCIL) == 0
         report = await broadcast_report(session, broadcast_id=broadcast_id)
     assert report.total == 0 and report.broadcast.status == "cancelled"
 
@@ -190,7 +191,7 @@ async def test_a_broadcast_holds_each_carers_mobile_and_email_in_plain_words(dat
         session.add(FamilyContact(child_id=link.child_id, position=1, mobile_e164="+447700900041", carer_id=ann.id))
     broadcast_id = await _draft(database, school_id)
     async with database.transaction() as session:
-        await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=10, now=NOW)
+        await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=10, now=NOW, council=COUNCIL)
         rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     plans = {row.carer_id: (row.channel, row.channel_plan) for row in rows}
     assert plans[ann.id] == ("telegram", "sms") and sorted(plan or "" for _, plan in plans.values()) == ["", "sms"]
@@ -198,3 +199,23 @@ async def test_a_broadcast_holds_each_carers_mobile_and_email_in_plain_words(dat
 
     text = json.loads(next(row for row in rows if row.carer_id == ann.id).fallback_texts or "{}")["sms"]["text"]
     assert text.startswith("Hello Ann, Ann-child's bus to Oak & Ash on OA1 <changes> & more.") and "&amp;" not in text
+
+
+async def test_a_broadcasts_email_gives_the_phone_and_hours_the_council_configured(database: Database) -> None:
+    import json
+
+    from db.models import Carer, CarerChildLink, FamilyContact
+
+    school_id = await _school_with_carers(database, ["Ann"])
+    async with database.transaction() as session:
+        ann = (await session.exec(select(Carer).where(Carer.first_name == "Ann"))).one()
+        link = (await session.exec(select(CarerChildLink).where(CarerChildLink.carer_id == ann.id))).one()
+        session.add(FamilyContact(child_id=link.child_id, position=1, email="ann@example.org", carer_id=ann.id))
+    broadcast_id = await _draft(database, school_id)
+    configured = CouncilContact(phone="01622 694 123", hours="9am to 4pm")
+    async with database.transaction() as session:
+        await send_broadcast(session, broadcast_id=broadcast_id, actor=AUTHOR, approval_threshold=10, now=NOW, council=configured)
+        row = (await session.exec(select(OutboxMessage))).one()
+    assert (row.channel, row.channel_plan) == ("telegram", "email")
+    email = json.loads(row.fallback_texts or "{}")["email"]
+    assert "01622 694 123" in email["text"] and "03000 41 00 00" not in email["text"]

@@ -20,6 +20,7 @@ from services.carers.contacts import (
     read_held_contact,
 )
 from services.carers.linking import LinkOutcome, redeem_code
+from services.carers.settings import set_language
 from services.privacy.erasure import erase_carer
 from services.transport.imports import import_transport_data
 from tests.support.factories import make_carer, make_linking_code
@@ -172,3 +173,15 @@ async def test_erasure_leaves_no_number_or_email_and_keeps_the_changes_unnamed(d
     await _import(database, _row("KCC-7", "Bernadette Okafor,07700 900123,b.okafor@example.com,sms,"))  # stays erased
     [contact] = await _contacts(database, child_id)
     assert (contact.erased_at is not None, contact.mobile_e164, contact.name) == (True, None, None)
+
+
+async def test_a_carer_who_links_brings_their_language_to_their_contact_and_a_later_choice_follows(database: Database) -> None:
+    [child_id] = await _import(database, _row("KCC-9", "Ewa Nowak,07700 900001,,sms,"))
+    async with database.transaction() as session:
+        carer = await make_carer(session, first_name="Ewa", language="pl")
+    carer_id, _ = await _link(database, child_id=child_id, first_name="Ewa", carer_id=carer.id)
+    [contact] = await _contacts(database, child_id)
+    assert (contact.carer_id, contact.language) == (carer_id, "pl")
+    async with database.transaction() as session:
+        await set_language(session, carer_id=carer_id, language="en")
+    assert [c.language for c in await _contacts(database, child_id)] == ["en"]

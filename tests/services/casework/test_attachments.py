@@ -25,6 +25,7 @@ from services.complaints.timetable import ComplaintSubject
 from services.complaints.workflow import ComplaintReceipt, submit_complaint
 from tests.support.casework import pdf_bytes, png_bytes, windows_executable_bytes
 from tests.support.factories import make_carer, make_family
+from services.carers.channel_plans import CouncilContact
 
 NOW = datetime(2026, 3, 5, 10, tzinfo=UTC)
 MAX_BYTES = 64 * 1024
@@ -35,7 +36,7 @@ async def open_complaint(database: Database) -> tuple[int, int]:
         carer, child = await make_family(session)
         receipt = await submit_complaint(
             session, carer_id=carer.id, child_id=child.id, subject=ComplaintSubject.SERVICE_DELIVERY,  # type: ignore[arg-type]
-            description="The ramp was broken.", now=NOW, transport_phone="0300",
+            description="The ramp was broken.", now=NOW, council=CouncilContact(phone="0300", hours="8:30am to 5pm"),
         )
     assert isinstance(receipt, ComplaintReceipt)
     return receipt.complaint_id, carer.id  # type: ignore[return-value]

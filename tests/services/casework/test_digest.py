@@ -25,8 +25,9 @@ from sqlmodel import select
 from tests.conftest import TEST_TOKEN
 from tests.services.conftest import DUTY_GROUP_CHAT_ID, STAFF_BASE_URL
 from tests.support.casework import LocalSmtpServer
-from tests.support.factories import make_family
+from tests.support.factories import COUNCIL, make_family
 from tests.support.waiting import wait_for_condition
+from services.carers.channel_plans import CouncilContact
 
 DIGEST_MORNING = datetime(2026, 3, 17, 7, 0, tzinfo=UTC)  # Tuesday
 
@@ -40,7 +41,7 @@ async def seed_casework(database: Database) -> dict[str, str]:
             receipt = await submit_complaint(
                 session, carer_id=carer.id, child_id=child.id, subject=ComplaintSubject.STAFF_CONDUCT,  # type: ignore[arg-type]
                 description="The assistant shouted at my daughter.", now=datetime(received.year, received.month, received.day, 9, tzinfo=UTC),
-                transport_phone="0300",
+                council=CouncilContact(phone="0300", hours="8:30am to 5pm"),
             )
             assert isinstance(receipt, ComplaintReceipt)
             references[label] = receipt.reference
@@ -48,7 +49,7 @@ async def seed_casework(database: Database) -> dict[str, str]:
             await record_driver_change(session, child_id=child.id, changed_on=date(2026, 3, day), officer_id=1, now=DIGEST_MORNING)  # type: ignore[arg-type]
     receipt = await report_problem(
         database, notifier=DutyNotifier([]), carer_id=carer.id, child_id=child.id,  # type: ignore[arg-type]
-        category=ProblemCategory.WRONG_PICKUP, details=None, now=DIGEST_MORNING, staff_base_url=STAFF_BASE_URL,
+        category=ProblemCategory.WRONG_PICKUP, details=None, now=DIGEST_MORNING, staff_base_url=STAFF_BASE_URL, council=COUNCIL,
     )
     references["problem"] = receipt.reference
     references["child"] = child.council_reference

@@ -227,3 +227,22 @@ async def test_a_yes_on_a_fallback_text_acknowledges_the_whole_notice(database: 
     due = {row.council_reference for row in await _call_list_when_due(database)}
     assert "KCC-000001" not in due
     assert reminded == 2  # Anna's and Emma's; Amira's notice is acknowledged and Kim's letter is never reminded
+
+
+async def test_a_family_who_never_linked_is_written_to_in_the_language_the_import_gives(database: Database) -> None:
+    export = EXPORT.replace("carer2_address\n", "carer2_address,carer1_language\n", 1)
+    export = export.replace("Emma,,emma@example.org,email,,,,,,", "Emma,,emma@example.org,email,,,,,,,polski")
+    export = export.replace("Anna,07700 900002,,sms,,,,,,", "Anna,07700 900002,,sms,,,,,,,English")
+    async with database.transaction() as session:
+        report = await import_transport_data(session, data=export, now=NOW)
+        assert report.is_ok, report.errors
+        contacts = {c.name: c for c in (await session.exec(select(FamilyContact))).all()}
+    assert (contacts["Emma"].language, contacts["Anna"].language, contacts["Kim"].language) == ("pl", "en", None)
+    recorded, rows = await _record(database, effective_from=IN_FIVE_WORKING_DAYS)
+    change_id = recorded.change.id  # type: ignore[attr-defined]
+    emma = rows[f"change:{change_id}:contact:{contacts['Emma'].id}"]
+    anna = rows[f"change:{change_id}:contact:{contacts['Anna'].id}"]
+    kim = rows[f"change:{change_id}:contact:{contacts['Kim'].id}"]
+    assert (emma.channel, emma.subject) == ("email", "Nowa godzina odbioru: Kit")
+    assert anna.channel == "sms" and "New pick-up time for Ola" in (anna.text or "")
+    assert kim.channel == "letter" and kim.subject == "New pick-up time for Zoe"  # no language given: English

@@ -27,7 +27,8 @@ from services.complaints.workflow import (
 from services.casework.family_view import show_my_complaints
 from tests.services.conftest import STAFF_BASE_URL
 from tests.support.casework import outbox_rows, outbox_texts
-from tests.support.factories import make_family
+from tests.support.factories import COUNCIL, make_family
+from services.carers.channel_plans import CouncilContact
 
 OFFICER_ANN = 101
 OFFICER_BEN = 102
@@ -46,7 +47,7 @@ async def new_complaint(
         carer, child = await make_family(session, language=language)
         receipt = await submit_complaint(
             session, carer_id=carer.id, child_id=child.id, subject=ComplaintSubject.SERVICE_DELIVERY,  # type: ignore[arg-type]
-            description=description, now=received, transport_phone=PHONE,
+            description=description, now=received, council=CouncilContact(phone=PHONE, hours="8:30am to 5pm"),
         )
     assert isinstance(receipt, ComplaintReceipt)
     return receipt, carer.id  # type: ignore[return-value]
@@ -66,7 +67,7 @@ async def test_full_lifecycle_acknowledged_extended_answered_late_escalated_and_
     async with database.transaction() as session:
         await extend_complaint(
             session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, working_days=5,
-            reason="We are waiting for the operator's vehicle tracking records.", now=at(date(2026, 3, 16)),
+            reason="We are waiting for the operator's vehicle tracking records.", now=at(date(2026, 3, 16)), council=COUNCIL,
         )
     texts = await outbox_texts(database, source_type="complaint", source_id=receipt.complaint_id)
     assert "vehicle tracking records" in texts[-1] and "Thursday 26 March 2026" in texts[-1]
@@ -75,7 +76,7 @@ async def test_full_lifecycle_acknowledged_extended_answered_late_escalated_and_
         with pytest.raises(ExtensionNotAllowed):
             await extend_complaint(
                 session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, working_days=2,
-                reason="More time", now=at(date(2026, 3, 17)),
+                reason="More time", now=at(date(2026, 3, 17)), council=COUNCIL,
             )
 
     # Answered late: Friday 27 March, the day after the extended deadline.
@@ -83,7 +84,7 @@ async def test_full_lifecycle_acknowledged_extended_answered_late_escalated_and_
         await respond_to_complaint(
             session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN,
             response="The driver left early. We have spoken to the operator.", outcome=ComplaintOutcome.UPHELD,
-            now=at(date(2026, 3, 27)),
+            now=at(date(2026, 3, 27)), council=COUNCIL,
         )
     texts = await outbox_texts(database, source_type="complaint", source_id=receipt.complaint_id)
     assert texts[-1].startswith("We are sorry that this answer is later than we said")
@@ -91,11 +92,11 @@ async def test_full_lifecycle_acknowledged_extended_answered_late_escalated_and_
 
     async with database.transaction() as session:  # someone else's complaint cannot be escalated
         with pytest.raises(NotYourCase):
-            await escalate_complaint(session, complaint_id=receipt.complaint_id, carer_id=carer_id + 999, reason="x", now=at(date(2026, 3, 30)))
+            await escalate_complaint(session, complaint_id=receipt.complaint_id, carer_id=carer_id + 999, reason="x", now=at(date(2026, 3, 30)), council=COUNCIL)
     async with database.transaction() as session:
         await escalate_complaint(
             session, complaint_id=receipt.complaint_id, carer_id=carer_id,
-            reason="Nothing has changed: it happened again.", now=at(date(2026, 3, 30)),
+            reason="Nothing has changed: it happened again.", now=at(date(2026, 3, 30)), council=COUNCIL,
         )
     texts = await outbox_texts(database, source_type="complaint", source_id=receipt.complaint_id)
     assert "second look" in texts[-1] and "Monday 6 April" not in texts[-1]
@@ -104,9 +105,9 @@ async def test_full_lifecycle_acknowledged_extended_answered_late_escalated_and_
 
     async with database.transaction() as session:  # the stage 1 officer may not take stage 2
         with pytest.raises(SameOfficerError):
-            await acknowledge_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, now=at(date(2026, 3, 31)))
+            await acknowledge_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, now=at(date(2026, 3, 31)), council=COUNCIL)
     async with database.transaction() as session:
-        await acknowledge_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_BEN, now=at(date(2026, 3, 31)))
+        await acknowledge_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_BEN, now=at(date(2026, 3, 31)), council=COUNCIL)
     texts = await outbox_texts(database, source_type="complaint", source_id=receipt.complaint_id)
     # 20 working days after Tue 31 March, skipping Good Friday and Easter Monday.
     assert "new officer" in texts[-1] and "Thursday 30 April 2026" in texts[-1]
@@ -115,13 +116,13 @@ async def test_full_lifecycle_acknowledged_extended_answered_late_escalated_and_
         with pytest.raises(SameOfficerError):
             await respond_to_complaint(
                 session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, response="Final.",
-                outcome=ComplaintOutcome.UPHELD, now=at(date(2026, 4, 20)),
+                outcome=ComplaintOutcome.UPHELD, now=at(date(2026, 4, 20)), council=COUNCIL,
             )
     async with database.transaction() as session:
         complaint = await respond_to_complaint(
             session, complaint_id=receipt.complaint_id, officer_id=OFFICER_BEN,
             response="We have changed the operator on this route.", outcome=ComplaintOutcome.PARTLY_UPHELD,
-            now=at(date(2026, 4, 20)),
+            now=at(date(2026, 4, 20)), council=COUNCIL,
         )
     assert complaint.status == ComplaintStatus.CLOSED and complaint.closed_by_staff_id == OFFICER_BEN
     texts = await outbox_texts(database, source_type="complaint", source_id=receipt.complaint_id)
@@ -150,7 +151,7 @@ async def test_deadlines_across_christmas_and_new_year(database: Database) -> No
     async with database.transaction() as session:
         await extend_complaint(
             session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, working_days=10,
-            reason="Schools are closed until 5 January.", now=at(date(2027, 1, 4)),
+            reason="Schools are closed until 5 January.", now=at(date(2027, 1, 4)), council=COUNCIL,
         )
     texts = await outbox_texts(database, source_type="complaint", source_id=receipt.complaint_id)
     assert "Tuesday 26 January 2027" in texts[-1]
@@ -172,7 +173,7 @@ async def test_twenty_complaints_at_once_get_twenty_sequential_references(databa
         async with database.transaction() as session:
             receipt = await submit_complaint(
                 session, carer_id=carer_id, child_id=child_id, subject=ComplaintSubject.COMMUNICATION,
-                description="Nobody told us about the new route.", now=received, transport_phone=PHONE,
+                description="Nobody told us about the new route.", now=received, council=CouncilContact(phone=PHONE, hours="8:30am to 5pm"),
             )
         assert isinstance(receipt, ComplaintReceipt)
         return receipt.reference
@@ -183,7 +184,7 @@ async def test_twenty_complaints_at_once_get_twenty_sequential_references(databa
         carer, child = families[0]
         receipt = await submit_complaint(
             session, carer_id=carer.id, child_id=child.id, subject=ComplaintSubject.OTHER,  # type: ignore[arg-type]
-            description="One more", now=received, transport_phone=PHONE,
+            description="One more", now=received, council=CouncilContact(phone=PHONE, hours="8:30am to 5pm"),
         )
     assert isinstance(receipt, ComplaintReceipt) and receipt.reference == "HTST-2026-00021"
 
@@ -200,7 +201,7 @@ async def test_eligibility_and_suitability_disputes_go_to_the_statutory_route(da
         carer, child = await make_family(session)
         advice = await submit_complaint(
             session, carer_id=carer.id, child_id=child.id, subject=subject,  # type: ignore[arg-type]
-            description="We were told our son is not eligible.", now=at(date(2026, 6, 1)), transport_phone=PHONE,
+            description="We were told our son is not eligible.", now=at(date(2026, 6, 1)), council=CouncilContact(phone=PHONE, hours="8:30am to 5pm"),
             decision_on=date(2026, 5, 26),
         )
     assert isinstance(advice, StatutoryRouteAdvice)
@@ -218,7 +219,7 @@ async def test_polish_carer_reads_every_step_in_polish(database: Database) -> No
     async with database.transaction() as session:
         await respond_to_complaint(
             session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, response="Przepraszamy <bardzo>.",
-            outcome=ComplaintOutcome.NOT_UPHELD, now=at(date(2026, 3, 10)),
+            outcome=ComplaintOutcome.NOT_UPHELD, now=at(date(2026, 3, 10)), council=COUNCIL,
         )
     texts = await outbox_texts(database, source_type="complaint", source_id=receipt.complaint_id)
     assert "Mamy Twoją skargę" in texts[0] and "czwartek 19 marca 2026" in texts[0]
@@ -238,7 +239,7 @@ async def test_my_complaints_shows_the_due_date_and_offers_stage_2_once_late(dat
     assert "We are sorry it is late" in late.text and late.can_escalate == ((receipt.complaint_id, receipt.reference),)
     async with database.transaction() as session:  # before it is late or answered, stage 2 is refused
         with pytest.raises(StepNotAllowed):
-            await escalate_complaint(session, complaint_id=receipt.complaint_id, carer_id=carer_id, reason="x", now=at(date(2026, 3, 10)))
+            await escalate_complaint(session, complaint_id=receipt.complaint_id, carer_id=carer_id, reason="x", now=at(date(2026, 3, 10)), council=COUNCIL)
 
 
 async def test_queue_surfaces_due_soon_and_overdue_only(database: Database) -> None:
@@ -254,7 +255,7 @@ async def test_queue_surfaces_due_soon_and_overdue_only(database: Database) -> N
         assert await count_complaints_due_or_overdue(session, at(date(2026, 3, 25))) == 2
     async with database.transaction() as session:  # answered complaints leave the queue
         await respond_to_complaint(session, complaint_id=early.complaint_id, officer_id=OFFICER_ANN, response="Answer",
-                                   outcome=ComplaintOutcome.UPHELD, now=at(date(2026, 3, 25)))
+                                   outcome=ComplaintOutcome.UPHELD, now=at(date(2026, 3, 25)), council=COUNCIL)
         assert await count_complaints_due_or_overdue(session, at(date(2026, 3, 25))) == 1
     assert later.reference
 
@@ -263,17 +264,17 @@ async def test_closing_after_stage_1_and_refusals_of_steps_that_do_not_fit(datab
     receipt, _ = await new_complaint(database, received=at(date(2026, 3, 5)))
     async with database.transaction() as session:
         with pytest.raises(StepNotAllowed):  # stage 1 was acknowledged by the bot already
-            await acknowledge_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, now=at(date(2026, 3, 6)))
+            await acknowledge_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, now=at(date(2026, 3, 6)), council=COUNCIL)
         with pytest.raises(CaseworkError, match="note is empty"):  # an open complaint is closed only with a reason
-            await close_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, now=at(date(2026, 3, 6)))
+            await close_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, now=at(date(2026, 3, 6)), council=COUNCIL)
     async with database.transaction() as session:
         with pytest.raises(StepNotAllowed):  # an extension must be agreed before the deadline
             await extend_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, working_days=3,
-                                   reason="Late request", now=at(date(2026, 3, 20)))
+                                   reason="Late request", now=at(date(2026, 3, 20)), council=COUNCIL)
     async with database.transaction() as session:
         await respond_to_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, response="Sorted.",
-                                   outcome=ComplaintOutcome.UPHELD, now=at(date(2026, 3, 20)))
-        closed = await close_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, now=at(date(2026, 4, 20)))
+                                   outcome=ComplaintOutcome.UPHELD, now=at(date(2026, 3, 20)), council=COUNCIL)
+        closed = await close_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, now=at(date(2026, 4, 20)), council=COUNCIL)
     assert closed.status == ComplaintStatus.CLOSED
     rows = await outbox_rows(database, source_type="complaint", source_id=receipt.complaint_id)
     assert "is now closed" in (rows[-1].text or "")
@@ -281,7 +282,7 @@ async def test_closing_after_stage_1_and_refusals_of_steps_that_do_not_fit(datab
     assert all("{outbox_id}" in str(row.reply_markup) for row in rows)
     async with database.transaction() as session:
         with pytest.raises(StepNotAllowed):
-            await close_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, now=at(date(2026, 4, 21)))
+            await close_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, now=at(date(2026, 4, 21)), council=COUNCIL)
 
 
 async def test_a_rolled_back_step_queues_no_message(database: Database) -> None:
@@ -289,7 +290,7 @@ async def test_a_rolled_back_step_queues_no_message(database: Database) -> None:
     with pytest.raises(RuntimeError):
         async with database.transaction() as session:
             await respond_to_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER_ANN, response="Answer",
-                                       outcome=ComplaintOutcome.UPHELD, now=at(date(2026, 3, 6)))
+                                       outcome=ComplaintOutcome.UPHELD, now=at(date(2026, 3, 6)), council=COUNCIL)
             raise RuntimeError("the page failed after the service call")
     assert len(await outbox_texts(database, source_type="complaint", source_id=receipt.complaint_id)) == 1
     async with database.transaction() as session:

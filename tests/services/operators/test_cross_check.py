@@ -18,6 +18,7 @@ from services.problems.reports import report_problem
 from services.staff.audit import Actor
 from sandbox.emulator import BotApiEmulator
 from tests.services.conftest import DUTY_GROUP_CHAT_ID
+from tests.support.factories import COUNCIL
 from tests.support.operators import make_operator_world
 
 
@@ -36,7 +37,7 @@ async def test_a_family_report_after_the_operators_is_linked_and_the_family_hear
     for carer, child in ((world.carers_a[0], world.children_a[0]), (world.carer_b, world.child_b)):
         await report_problem(
             database, notifier=DutyNotifier([]), carer_id=carer.id or 0, child_id=child.id or 0,
-            category=ProblemCategory.RUNNING_LATE, details=None, now=now, staff_base_url="http://staff.test",
+            category=ProblemCategory.RUNNING_LATE, details=None, now=now, staff_base_url="http://staff.test", council=COUNCIL,
         )
     async with database.transaction() as session:
         reports = (await session.exec(select(ProblemReport).order_by(col(ProblemReport.id)))).all()
@@ -64,7 +65,7 @@ async def test_the_duty_alert_says_what_the_operator_reported_or_that_it_has_not
     for carer, child in ((world.carers_a[0], world.children_a[0]), (world.carer_b, world.child_b)):
         await report_problem(
             database, notifier=notifier, carer_id=carer.id or 0, child_id=child.id or 0,
-            category=ProblemCategory.TRANSPORT_DID_NOT_COME, details=None, now=now, staff_base_url="http://staff.test",
+            category=ProblemCategory.TRANSPORT_DID_NOT_COME, details=None, now=now, staff_base_url="http://staff.test", council=COUNCIL,
         )
     await emulator.wait_until(lambda: len(emulator.bot_messages(chat_id=DUTY_GROUP_CHAT_ID)) == 2, description="two duty alerts")
     reported, silent = [message.text or "" for message in emulator.bot_messages(chat_id=DUTY_GROUP_CHAT_ID)]

@@ -50,8 +50,9 @@ from services.feedback.tagging import ProblemCategory
 from services.privacy.erasure import erase_carer
 from services.problems.reports import report_problem, resolve_problem_report
 from tests.services.conftest import STAFF_BASE_URL
-from tests.support.factories import make_family, make_linking_code, make_transport_change
+from tests.support.factories import COUNCIL, make_family, make_linking_code, make_transport_change
 from tests.support.schema import every_stored_value
+from services.carers.channel_plans import CouncilContact
 
 NOW = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
 CHAT_ID = 8_123_456_789_012
@@ -111,30 +112,30 @@ async def _fill_every_area(database: Database) -> tuple[int, int, int, int]:
         await make_transport_change(session, route=await _route_of(session, other_child), now=NOW)
     report = await report_problem(
         database, notifier=DutyNotifier([]), carer_id=carer_id, child_id=child_id, category=ProblemCategory.DRIVER_OR_ASSISTANT_CHANGED,
-        details=f"{CARER} here: {FAMILY_WORDS[1]}", now=NOW, staff_base_url=STAFF_BASE_URL,
+        details=f"{CARER} here: {FAMILY_WORDS[1]}", now=NOW, staff_base_url=STAFF_BASE_URL, council=COUNCIL,
     )
     async with database.transaction() as session:
         await resolve_problem_report(session, report_id=report.report_id, officer_id=OFFICER,
-                                     note=f"Rang {CARER}, taxi sent for {CHILD}", now=NOW + timedelta(hours=1))
+                                     note=f"Rang {CARER}, taxi sent for {CHILD}", now=NOW + timedelta(hours=1), council=COUNCIL)
         receipt = await submit_complaint(session, carer_id=carer_id, child_id=child_id,
                                          subject=ComplaintSubject.SERVICE_DELIVERY,
                                          description=f"{CHILD} was left at the {FAMILY_WORDS[2]}", now=NOW,
-                                         transport_phone="03000 41 00 00")
+                                         council=CouncilContact(phone="03000 41 00 00", hours="8:30am to 5pm"))
         assert isinstance(receipt, ComplaintReceipt)
         await save_attachment(session, attachment=ComplaintAttachment(
             complaint_id=receipt.complaint_id, stored_name="a" * 32, original_name=f"{FAMILY_WORDS[5]}.png",
             content_type="image/png", size_bytes=10, sha256="b" * 64))
         later = NOW + timedelta(days=1)
         await extend_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER, working_days=5,
-                               reason=EXTENSION, now=later)
+                               reason=EXTENSION, now=later, council=COUNCIL)
         await respond_to_complaint(session, complaint_id=receipt.complaint_id, officer_id=OFFICER, response=STAGE1_ANSWER,
-                                   outcome=ComplaintOutcome.PARTLY_UPHELD, now=later + timedelta(days=2))
+                                   outcome=ComplaintOutcome.PARTLY_UPHELD, now=later + timedelta(days=2), council=COUNCIL)
         await escalate_complaint(session, complaint_id=receipt.complaint_id, carer_id=carer_id,
-                                 reason=f"Not good enough for {CHILD}", now=later + timedelta(days=3))
+                                 reason=f"Not good enough for {CHILD}", now=later + timedelta(days=3), council=COUNCIL)
         await acknowledge_complaint(session, complaint_id=receipt.complaint_id, officer_id=SECOND_OFFICER,
-                                    now=later + timedelta(days=4))
+                                    now=later + timedelta(days=4), council=COUNCIL)
         await respond_to_complaint(session, complaint_id=receipt.complaint_id, officer_id=SECOND_OFFICER,
-                                   response=STAGE2_ANSWER, outcome=ComplaintOutcome.UPHELD, now=later + timedelta(days=9))
+                                   response=STAGE2_ANSWER, outcome=ComplaintOutcome.UPHELD, now=later + timedelta(days=9), council=COUNCIL)
     return carer_id, child_id, receipt.complaint_id, report.report_id
 
 

@@ -33,7 +33,7 @@ async def test_copy_of_my_data_holds_what_the_carer_told_us(database: Database) 
         )
         receipt = await submit_complaint(
             session, carer_id=carer.id, child_id=child.id, subject=ComplaintSubject.COMMUNICATION,
-            description="Nobody told us the driver changed.", now=NOW, transport_phone="03000 41 00 00",
+            description="Nobody told us the driver changed.", now=NOW, council=CouncilContact(phone="03000 41 00 00", hours="8:30am to 5pm"),
         )
         await record_application(
             session, reference="APP-2026-7", council_reference=child.council_reference, received_on=date(2026, 2, 20),

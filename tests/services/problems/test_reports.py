@@ -33,8 +33,9 @@ from services.problems.reports import (
 )
 from tests.services.conftest import DUTY_GROUP_CHAT_ID, STAFF_BASE_URL
 from tests.support.casework import LocalSmtpServer, outbox_rows, outbox_texts
-from tests.support.factories import make_carer, make_family
+from tests.support.factories import COUNCIL, make_carer, make_family
 from tests.support.waiting import wait_for_condition
+from services.carers.channel_plans import CouncilContact
 
 MONDAY_MORNING = datetime(2026, 3, 9, 7, 55, tzinfo=UTC)
 OFFICER = 201
@@ -53,7 +54,7 @@ async def test_a_no_show_alerts_the_duty_group_and_the_family_is_told_when_resol
     receipt = await report_problem(
         database, notifier=telegram_notifier(duty_bot), carer_id=carer.id, child_id=child.id,  # type: ignore[arg-type]
         category=ProblemCategory.TRANSPORT_DID_NOT_COME, details="Nobody came. Call me on 07700 900123.",
-        now=MONDAY_MORNING, staff_base_url=STAFF_BASE_URL,
+        now=MONDAY_MORNING, staff_base_url=STAFF_BASE_URL, council=COUNCIL,
     )
     assert receipt.reference == "PR-2026-00001" and receipt.is_urgent and receipt.is_alert_delivered
     assert receipt.route_code == route_code
@@ -80,7 +81,7 @@ async def test_a_no_show_alerts_the_duty_group_and_the_family_is_told_when_resol
     async with database.transaction() as session:
         await resolve_problem_report(
             session, report_id=receipt.report_id, officer_id=OFFICER,
-            note="The operator sent a taxi; it arrives at 8:20.", now=MONDAY_MORNING.replace(hour=8, minute=5),
+            note="The operator sent a taxi; it arrives at 8:20.", now=MONDAY_MORNING.replace(hour=8, minute=5), council=COUNCIL,
         )
     rows = await outbox_rows(database, source_type="problem_report", source_id=receipt.report_id)
     assert len(rows) == 2 and rows[1].is_urgent
@@ -90,7 +91,7 @@ async def test_a_no_show_alerts_the_duty_group_and_the_family_is_told_when_resol
         assert stored is not None and stored.resolved_by_staff_id == OFFICER and stored.parent_told_at is not None
         assert await list_open_problem_reports(session, staff_base_url=STAFF_BASE_URL) == []
         with pytest.raises(StepNotAllowed):
-            await resolve_problem_report(session, report_id=receipt.report_id, officer_id=OFFICER, note=None, now=MONDAY_MORNING)
+            await resolve_problem_report(session, report_id=receipt.report_id, officer_id=OFFICER, note=None, now=MONDAY_MORNING, council=COUNCIL)
         mine = await show_my_reports(session, carer_id=carer.id, language="en")  # type: ignore[arg-type]
     assert receipt.reference in mine and "Dealt with on Monday 9 March 2026" in mine
 
@@ -104,7 +105,7 @@ async def test_alert_by_email_to_a_real_smtp_server(database: Database, smtp_ser
     ])
     receipt = await report_problem(
         database, notifier=notifier, carer_id=carer.id, child_id=child.id,  # type: ignore[arg-type]
-        category=ProblemCategory.RUNNING_LATE, details=None, now=MONDAY_MORNING, staff_base_url=STAFF_BASE_URL,
+        category=ProblemCategory.RUNNING_LATE, details=None, now=MONDAY_MORNING, staff_base_url=STAFF_BASE_URL, council=COUNCIL,
     )
     await wait_for_condition(lambda: len(smtp_server.messages) == 1, description="the alert email")
     email = smtp_server.messages[0]
@@ -126,7 +127,7 @@ async def test_a_failed_channel_is_logged_and_the_report_still_stands(database: 
     ])
     receipt = await report_problem(
         database, notifier=notifier, carer_id=carer.id, child_id=child.id,  # type: ignore[arg-type]
-        category=ProblemCategory.SAFETY_CONCERN, details=None, now=MONDAY_MORNING, staff_base_url=STAFF_BASE_URL,
+        category=ProblemCategory.SAFETY_CONCERN, details=None, now=MONDAY_MORNING, staff_base_url=STAFF_BASE_URL, council=COUNCIL,
     )
     assert receipt.is_alert_delivered
     async with database.transaction() as session:
@@ -142,7 +143,7 @@ async def test_a_carer_can_report_only_for_their_own_child(database: Database) -
     with pytest.raises(NotYourCase):
         await report_problem(
             database, notifier=DutyNotifier([]), carer_id=stranger.id, child_id=child.id,  # type: ignore[arg-type]
-            category=ProblemCategory.WRONG_PICKUP, details=None, now=MONDAY_MORNING, staff_base_url=STAFF_BASE_URL,
+            category=ProblemCategory.WRONG_PICKUP, details=None, now=MONDAY_MORNING, staff_base_url=STAFF_BASE_URL, council=COUNCIL,
         )
     async with database.transaction() as session:
         assert (await session.exec(select(ProblemReport))).all() == []
@@ -155,7 +156,7 @@ async def test_driver_changes_are_counted_per_term_and_more_than_three_are_flagg
         receipt = await report_problem(
             database, notifier=DutyNotifier([]), carer_id=carer.id, child_id=child.id,  # type: ignore[arg-type]
             category=ProblemCategory.DRIVER_OR_ASSISTANT_CHANGED, details="New driver again, nobody told us",
-            now=datetime(2026, 3, day, 8, tzinfo=UTC), staff_base_url=STAFF_BASE_URL,
+            now=datetime(2026, 3, day, 8, tzinfo=UTC), staff_base_url=STAFF_BASE_URL, council=COUNCIL,
         )
     assert receipt.driver_changes_this_term is not None and receipt.driver_changes_this_term.changes == 3
     assert not receipt.driver_changes_this_term.is_flagged
@@ -181,16 +182,16 @@ async def test_erasure_keeps_de_identified_casework_for_statistics(database: Dat
         carer, child = await make_family(session, carer_name="Priya")
     report = await report_problem(
         database, notifier=DutyNotifier([]), carer_id=carer.id, child_id=child.id,  # type: ignore[arg-type]
-        category=ProblemCategory.RUNNING_LATE, details="Priya here, 20 minutes late again", now=now, staff_base_url=STAFF_BASE_URL,
+        category=ProblemCategory.RUNNING_LATE, details="Priya here, 20 minutes late again", now=now, staff_base_url=STAFF_BASE_URL, council=COUNCIL,
     )
     async with database.transaction() as session:
         complaint = await submit_complaint(
             session, carer_id=carer.id, child_id=child.id, subject=ComplaintSubject.SERVICE_DELIVERY,  # type: ignore[arg-type]
-            description="Late every day this week.", now=now, transport_phone="0300",
+            description="Late every day this week.", now=now, council=CouncilContact(phone="0300", hours="8:30am to 5pm"),
         )
         assert isinstance(complaint, ComplaintReceipt)
         await respond_to_complaint(session, complaint_id=complaint.complaint_id, officer_id=OFFICER,
-                                   response="Dear Priya, we are sorry.", outcome=ComplaintOutcome.UPHELD, now=now)
+                                   response="Dear Priya, we are sorry.", outcome=ComplaintOutcome.UPHELD, now=now, council=COUNCIL)
         await record_feedback(session, carer_id=carer.id, child_id=child.id, source=FeedbackSource.BOT,
                               topic=FeedbackTopic.JOURNEY, rating=2, text="The driver was rude", consent_to_quote=True, now=now)
     async with database.transaction() as session:

@@ -52,7 +52,7 @@ async def test_the_samples_carers_are_stored_in_e164_and_a_second_import_changes
 
 async def test_a_changed_number_updates_and_blank_columns_remove_a_carer(database: Database) -> None:
     await _import(database, SAMPLE)
-    changed = SAMPLE.replace("07700 900001", "+44 7700 900011").replace("Piotr,07700 900002,,sms,", ",,,,")
+    changed = SAMPLE.replace("07700 900001", "+44 7700 900011").replace("Piotr,07700 900002,,sms,,,pl", ",,,,,,")
     report = await _import(database, changed)
     assert report.is_ok, report.errors
     assert report.counts.updated["contacts"] == 2 and report.counts.unchanged["contacts"] == 3
@@ -116,3 +116,36 @@ async def test_erasure_empties_a_linked_carers_contacts_and_texts_and_a_reimport
     again = await _import(database, SAMPLE)
     assert again.is_ok and again.counts.updated["contacts"] == 0
     assert (await _contacts(database))[("KCC-100001", 1)].mobile_e164 is None
+
+
+async def test_each_carers_language_is_en_or_pl_in_any_usual_spelling_and_anything_else_is_a_line_error(
+    database: Database,
+) -> None:
+    assert (await _import(database, SAMPLE)).is_ok
+    contacts = await _contacts(database)
+    assert (contacts[("KCC-100001", 2)].language, contacts[("KCC-100001", 1)].language) == ("pl", None)
+    spelled = SAMPLE.replace("Piotr,07700 900002,,sms,,,pl", "Piotr,07700 900002,,sms,,ENGLISH,Polski")
+    assert (await _import(database, spelled)).is_ok
+    contacts = await _contacts(database)
+    assert (contacts[("KCC-100001", 1)].language, contacts[("KCC-100001", 2)].language) == ("en", "pl")
+    rows = list(ROWS)
+    rows[1] = rows[1] + "de"  # line 3: carer2_language (Emma's row has no carer 2, so the name is missing too)
+    rows[2] = rows[2][: -len(",,")] + ",Français,"  # line 4: carer1_language
+    report = await _import(database, "\n".join([HEADER, *rows]) + "\n")
+    reasons = {error.line: error.reason for error in report.errors}
+    assert sorted(reasons) == [3, 4]
+    assert "carer2_name is needed with carer2's other details" in reasons[3]
+    assert reasons[4] == "carer1_language: must be en or pl (English or Polish)"
+
+
+async def test_a_carer_who_linked_keeps_the_language_they_chose_when_the_file_says_otherwise(database: Database) -> None:
+    await _import(database, SAMPLE)
+    async with database.transaction() as session:
+        carer = await make_carer(session, first_name="Piotr")
+        carer.language = "en"
+        contact = (await session.exec(select(FamilyContact).where(FamilyContact.mobile_e164 == "+447700900002"))).one()
+        contact.carer_id, contact.language = carer.id, "en"  # attached at linking with the bot's language
+        session.add_all([carer, contact])
+    report = await _import(database, SAMPLE)  # the file still says pl
+    assert report.is_ok and report.counts.updated["contacts"] == 0
+    assert (await _contacts(database))[("KCC-100001", 2)].language == "en"

@@ -26,6 +26,7 @@ from services.broadcasts.workflow import (
     schedule_broadcast,
     send_broadcast,
 )
+from services.carers.channel_plans import CouncilContact
 from services.staff.permissions import Permission
 from web.api.registry import ApiCall, ApiConflict, ApiInvalid, ApiNotFound, ApiProblem, api_operation
 from web.api.schemas import RecordId, StrictInput, plain_text
@@ -210,7 +211,8 @@ async def _step(call: ApiCall, step: str) -> BroadcastPublic:
             elif step == "approve":
                 await approve_broadcast(session, broadcast_id=broadcast_id, actor=call.actor, now=call.now, origin=call.origin)
             elif step == "send":
-                await send_broadcast(session, broadcast_id=broadcast_id, actor=call.actor, approval_threshold=_threshold(call), now=call.now, origin=call.origin)
+                await send_broadcast(session, broadcast_id=broadcast_id, actor=call.actor, approval_threshold=_threshold(call), now=call.now, origin=call.origin,
+                                     council=CouncilContact.from_settings(call.request.app[SETTINGS]))
             else:
                 await cancel_broadcast(session, broadcast_id=broadcast_id, actor=call.actor, now=call.now, origin=call.origin)
             broadcast = await find_broadcast(session, broadcast_id=broadcast_id)

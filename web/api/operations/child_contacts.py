@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -16,6 +16,7 @@ from web.api.schemas import PLAIN_TEXT_PATTERN, RecordId, plain_text
 from web.keys import SETTINGS
 
 TAG = "Transport"
+LANGUAGE_DESCRIPTION = "The language texts, emails and letters are written in: en or pl (null: English)"
 AddressLine = Annotated[str, Field(min_length=1, max_length=100, pattern=PLAIN_TEXT_PATTERN)]
 
 
@@ -42,6 +43,9 @@ class ContactPublic(BaseModel):
     email: str | None
     postal_address: list[str] | None = Field(description="Address lines, the postcode last")
     preferred_channel: ContactChannel | None = Field(description="The channel used first; null: the first one held")
+    language: Literal["en", "pl"] | None = Field(
+        description=LANGUAGE_DESCRIPTION + "; a carer who linked in Telegram chose it there"
+    )
     is_linked_in_telegram: bool
     changed_by: str | None = Field(description="carer or officer when changed in Carerline (the import then leaves it alone)")
     changed_at: datetime | None
@@ -67,6 +71,7 @@ class ContactUpdate(BaseModel):
         default=None, max_length=7, description="3 to 7 lines, the last a UK postcode", examples=[["14 Quarry Rise", "Maidstone", "ME14 1XQ"]]
     )
     preferred_channel: ContactChannel | None = None
+    language: Literal["en", "pl"] | None = Field(default=None, description=LANGUAGE_DESCRIPTION, examples=["pl"])
 
 
 class ContactProblem(ApiProblem):
@@ -76,7 +81,8 @@ class ContactProblem(ApiProblem):
 
     def __init__(self, errors: list[tuple[str, str]]) -> None:
         super().__init__("Nothing was saved: " + "; ".join(message for _, message in errors))
-        names = {"mobile": "mobile", "email": "email", "address": "postal_address", "channel": "preferred_channel", "name": "name"}
+        names = {"mobile": "mobile", "email": "email", "address": "postal_address", "channel": "preferred_channel", "name": "name",
+                 "language": "language"}
         self.fields = [{"location": "body", "field": names.get(field, field), "message": message} for field, message in errors]
 
 
@@ -89,6 +95,7 @@ def _public(contact: FamilyContact) -> ContactPublic:
         email=contact.email,
         postal_address=contact.postal_address.split("\n") if contact.postal_address else None,
         preferred_channel=contact.preferred_channel,
+        language=contact.language if contact.language in ("en", "pl") else None,  # type: ignore[arg-type]
         is_linked_in_telegram=contact.carer_id is not None,
         changed_by=contact.changed_by,
         changed_at=contact.changed_at,
@@ -140,6 +147,7 @@ async def change_child_contact_details(call: ApiCall) -> ContactPublic:
         email=body.email or "",
         address="\n".join(body.postal_address or []),
         channel=body.preferred_channel.value if body.preferred_channel else "",
+        language=body.language or "",
     )
     try:
         async with call.database.transaction() as session:

@@ -26,6 +26,7 @@ from services.complaints.workflow import MAX_REASON_LENGTH, MAX_RESPONSE_LENGTH
 from services.staff.permissions import Permission
 from web.api.registry import ApiCall, ApiConflict, ApiInvalid, ApiNotFound, ApiProblem, api_operation
 from web.api.schemas import RecordId, StrictInput
+from services.carers.channel_plans import CouncilContact
 from web.keys import SETTINGS
 from web.staff.pages.complaints import file_response
 
@@ -251,6 +252,11 @@ async def _step_then_show(call: ApiCall, field: str | None, step: object) -> Com
     return ComplaintPublic.of(detail)
 
 
+def _council(call: ApiCall) -> CouncilContact:
+    """The phone and hours the family's texts and emails give, as the council configured them."""
+    return CouncilContact.from_settings(call.request.app[SETTINGS])
+
+
 @api_operation(
     "POST", "/complaints/{complaint_id}/acknowledge", summary="Acknowledge the complaint's current stage", tag=TAG,
     permission=Permission.ANSWER_CASEWORK, path_params=ComplaintPath, response=ComplaintPublic, errors=(409,),
@@ -258,7 +264,8 @@ async def _step_then_show(call: ApiCall, field: str | None, step: object) -> Com
 async def acknowledge_complaint_api(call: ApiCall) -> ComplaintPublic:
     """Take the stage and tell the family the answer date; 409 if it is not awaiting acknowledgement."""
     return await _step_then_show(call, None, lambda session: acknowledge_as_officer(
-        session, complaint_id=call.params.complaint_id, actor=call.actor, origin=call.origin, now=call.now
+        session, complaint_id=call.params.complaint_id, actor=call.actor, origin=call.origin, now=call.now,
+        council=_council(call),
     ))
 
 
@@ -271,7 +278,7 @@ async def extend_complaint_api(call: ApiCall) -> ComplaintPublic:
     body: ExtendInput = call.body
     return await _step_then_show(call, "working_days", lambda session: extend_as_officer(
         session, complaint_id=call.params.complaint_id, working_days=body.working_days, reason=body.reason,
-        actor=call.actor, origin=call.origin, now=call.now,
+        actor=call.actor, origin=call.origin, now=call.now, council=_council(call),
     ))
 
 
@@ -284,7 +291,7 @@ async def respond_complaint_api(call: ApiCall) -> ComplaintPublic:
     body: RespondInput = call.body
     return await _step_then_show(call, "response", lambda session: respond_as_officer(
         session, complaint_id=call.params.complaint_id, response=body.response, outcome=body.outcome,
-        actor=call.actor, origin=call.origin, now=call.now,
+        actor=call.actor, origin=call.origin, now=call.now, council=_council(call),
     ))
 
 
@@ -296,7 +303,8 @@ async def close_complaint_api(call: ApiCall) -> ComplaintPublic:
     """Close it and tell the family; a note is needed while it is still open; 409 if already closed."""
     body: CloseInput = call.body
     return await _step_then_show(call, "note", lambda session: close_as_officer(
-        session, complaint_id=call.params.complaint_id, note=body.note, actor=call.actor, origin=call.origin, now=call.now
+        session, complaint_id=call.params.complaint_id, note=body.note, actor=call.actor, origin=call.origin, now=call.now,
+        council=_council(call),
     ))
 
 

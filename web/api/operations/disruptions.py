@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from db.models import ChangeKind
 from db.models.transport import DraftStatus
@@ -74,6 +74,9 @@ class DraftConfirm(StrictInput):
 class WithdrawalConfirm(DraftConfirm):
     """An operator handing back several routes: every route's draft confirmed at once, each its own change."""
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"disruption_ids": [1], "new_value": "Kent Coaches", "reason": "Garden Cars handed the route back"},
+    ]})
     disruption_ids: list[RecordId] = Field(min_length=1, max_length=200, description="The cannot_run_from reports, one per route")
 
 
@@ -147,7 +150,8 @@ async def reject_disruption_draft(call: ApiCall) -> ReviewedPublic:
 
 @api_operation(
     "POST", "/disruption-withdrawals/confirm", summary="Confirm an operator's withdrawn routes at once", tag=TAG,
-    permission=Permission.REVIEW_DISRUPTIONS, body=WithdrawalConfirm, response=WithdrawalConfirmed, errors=(409,),
+    permission=Permission.REVIEW_DISRUPTIONS, body=WithdrawalConfirm, response=WithdrawalConfirmed,
+    errors=(404, 409),  # 404: an id in disruption_ids names no report, as an unknown route_id does in POST /operator/disruptions
 )
 async def confirm_withdrawn_routes(call: ApiCall) -> WithdrawalConfirmed:
     """All or none: each route becomes a transport change, so its families get the change notice to acknowledge."""

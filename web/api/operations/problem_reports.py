@@ -14,6 +14,7 @@ from services.problems.staff import list_problem_reports, resolve_as_officer, vi
 from services.problems.reports import MAX_NOTE_LENGTH, PROBLEM_LABELS
 from web.api.registry import ApiCall, ApiConflict, ApiInvalid, ApiNotFound, api_operation
 from web.api.schemas import RecordId, StrictInput
+from services.carers.channel_plans import CouncilContact
 from web.keys import SETTINGS
 
 TAG = "Casework"
@@ -157,7 +158,8 @@ async def resolve_problem_report_api(call: ApiCall) -> ProblemReportPublic:
     try:
         async with call.database.transaction() as session:
             report = await resolve_as_officer(
-                session, report_id=call.params.report_id, note=body.note, actor=call.actor, origin=call.origin, now=call.now
+                session, report_id=call.params.report_id, note=body.note, actor=call.actor, origin=call.origin, now=call.now,
+                council=CouncilContact.from_settings(call.request.app[SETTINGS]),
             )
     except CaseNotFound as error:
         raise ApiNotFound(str(error)) from None

@@ -24,6 +24,7 @@ from services.broadcasts.workflow import (
     schedule_broadcast,
     send_broadcast,
 )
+from services.carers.channel_plans import CouncilContact
 from services.staff.permissions import Permission
 from web.auth.access import require
 from web.auth.keys import CLOCK
@@ -141,7 +142,8 @@ async def _take_step(request: web.Request, step: str) -> web.StreamResponse:
             elif step == "approved":
                 await approve_broadcast(session, **arguments)
             elif step == "sent":
-                await send_broadcast(session, approval_threshold=request.app[SETTINGS].broadcast_approval_threshold, **arguments)
+                await send_broadcast(session, approval_threshold=request.app[SETTINGS].broadcast_approval_threshold,
+                                     council=CouncilContact.from_settings(request.app[SETTINGS]), **arguments)
             elif step == "scheduled":
                 send_at = parse_send_at({name: str(form.get(name, "")) for name in SEND_AT_FIELDS})
                 await schedule_broadcast(session, send_at=send_at, approval_threshold=request.app[SETTINGS].broadcast_approval_threshold, **arguments)

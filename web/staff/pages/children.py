@@ -8,6 +8,7 @@ from db.models import ContactChannel
 from services.staff.permissions import Permission
 from services.transport.child_contacts import (
     CHANNEL_LABELS,
+    LANGUAGE_LABELS,
     ContactForm,
     ContactFormRefused,
     change_child_contact,
@@ -21,7 +22,8 @@ from web.keys import DATABASE, SETTINGS
 from web.staff.pages.transport import record_id
 from web.staff.rendering import render_page
 
-FIELDS = ("name", "mobile", "email", "address", "channel")
+FIELDS = ("name", "mobile", "email", "address", "channel", "language")
+LANGUAGE_CHOICES = [*LANGUAGE_LABELS.items(), ("", "Not known: English")]
 CHANNEL_CHOICES = [(channel.value, CHANNEL_LABELS[channel]) for channel in ContactChannel] + [("", "Not chosen: the first channel held")]
 
 
@@ -45,7 +47,7 @@ async def _render(
             )
     except TransportNotFound:
         raise web.HTTPNotFound() from None
-    context = {"view": view, "channels": CHANNEL_CHOICES, "forms": forms, "errors": errors, "notice": request.query.get("notice")}
+    context = {"view": view, "channels": CHANNEL_CHOICES, "languages": LANGUAGE_CHOICES, "forms": forms, "errors": errors, "notice": request.query.get("notice")}
     return render_page(request, "staff/transport_child.html", context, status=422 if errors else 200)
 
 

@@ -24,6 +24,7 @@ from services.staff.permissions import Permission
 from web.auth.access import require
 from web.auth.keys import CLOCK
 from web.auth.principal import origin_of, require_principal
+from services.carers.channel_plans import CouncilContact
 from web.keys import DATABASE, SETTINGS
 from web.staff.rendering import render_page
 
@@ -110,7 +111,8 @@ async def acknowledge_submit(request: web.Request) -> web.StreamResponse:
     await request.post()
 
     async def run(session: Any, complaint_id: int, actor: Any) -> None:
-        await acknowledge_as_officer(session, complaint_id=complaint_id, actor=actor, origin=origin_of(request), now=request.app[CLOCK]())
+        await acknowledge_as_officer(session, complaint_id=complaint_id, actor=actor, origin=origin_of(request), now=request.app[CLOCK](),
+                                     council=CouncilContact.from_settings(request.app[SETTINGS]))
 
     return await _step(request, "acknowledged", {}, "", run)
 
@@ -126,7 +128,7 @@ async def extend_submit(request: web.Request) -> web.StreamResponse:
     async def run(session: Any, complaint_id: int, actor: Any) -> None:
         await extend_as_officer(
             session, complaint_id=complaint_id, working_days=int(form["working_days"]), reason=form["reason"], actor=actor,
-            origin=origin_of(request), now=request.app[CLOCK](),
+            origin=origin_of(request), now=request.app[CLOCK](), council=CouncilContact.from_settings(request.app[SETTINGS]),
         )
 
     field = "reason" if not form["reason"].strip() or len(form["reason"]) > MAX_REASON_LENGTH else "working_days"
@@ -144,7 +146,7 @@ async def respond_submit(request: web.Request) -> web.StreamResponse:
     async def run(session: Any, complaint_id: int, actor: Any) -> None:
         await respond_as_officer(
             session, complaint_id=complaint_id, response=form["response"], outcome=ComplaintOutcome(form["outcome"]), actor=actor,
-            origin=origin_of(request), now=request.app[CLOCK](),
+            origin=origin_of(request), now=request.app[CLOCK](), council=CouncilContact.from_settings(request.app[SETTINGS]),
         )
 
     return await _step(request, "responded", form, "response", run)
@@ -157,7 +159,8 @@ async def close_submit(request: web.Request) -> web.StreamResponse:
     form = {"note": str(data.get("note", ""))}
 
     async def run(session: Any, complaint_id: int, actor: Any) -> None:
-        await close_as_officer(session, complaint_id=complaint_id, note=form["note"], actor=actor, origin=origin_of(request), now=request.app[CLOCK]())
+        await close_as_officer(session, complaint_id=complaint_id, note=form["note"], actor=actor, origin=origin_of(request), now=request.app[CLOCK](),
+                               council=CouncilContact.from_settings(request.app[SETTINGS]))
 
     return await _step(request, "closed", form, "note", run)
 

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from services.casework.errors import CaseNotFound, CaseworkError, StepNotAllowed
 from services.feedback.tagging import ProblemCategory
+from services.carers.channel_plans import CouncilContact
 from services.staff.permissions import Permission
 from services.problems.staff import list_problem_reports, resolve_as_officer, view_problem_report
 from services.problems.reports import MAX_NOTE_LENGTH, PROBLEM_LABELS
@@ -80,6 +81,7 @@ async def resolve_problem_report_submit(request: web.Request) -> web.StreamRespo
                 actor=require_principal(request).actor,
                 origin=origin_of(request),
                 now=request.app[CLOCK](),
+                council=CouncilContact.from_settings(request.app[SETTINGS]),
             )
     except CaseNotFound:
         raise web.HTTPNotFound() from None
