@@ -30,7 +30,7 @@ from bot.routing.turn_start import begin_turn
 from bot.menu import register_commands
 from bot.operator_flow.gate import operator_gate
 from bot.polling import ScreenedUpdatesRequest
-from bot.processing import PerChatUpdateProcessor
+from bot.processing import PerChatUpdateProcessor, concurrent_updates_for
 
 RECORDING_GROUP = -3  # runs before every other group
 TURN_GROUP = -2  # then the flood throttle and the chat's state, read once for the handlers in group 0
@@ -47,7 +47,7 @@ def build_bot_application(*, services: Dependencies, webhook_mode: bool) -> Care
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
         .context_types(ContextTypes(context=CarerlineContext))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates=concurrent_updates_for(services.database)))
         .connect_timeout(10.0)
         .read_timeout(15.0)
         .write_timeout(15.0)

@@ -10,11 +10,17 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from db.engine import Database
+
 # PTB's own limit only bounds the tasks waiting here; a chat waiting for its previous update must not hold a slot.
 MAX_WAITING_UPDATES = 100_000
-# Updates being worked on at once, across chats (measured with benchmarks.replies; more only lengthens the queue
-# for SQLite's one writer and the database pool).
-DEFAULT_CONCURRENT_UPDATES = 32
+# Updates being worked on at once, across chats, chosen with benchmarks.replies (200 parents, this 2-core machine,
+# 7 December 2026, paired runs): SQLite, whose statements run in the loop's thread, did best at 32 (p95 1.9 s,
+# 97 updates/s; at 8: 3.0 s, 83/s); PostgreSQL at 8 (p95 3.6 s, 57 updates/s; at 32: 7.1 s, 32/s), where every
+# update in flight holds a connection and a server process competing for the same cores.
+SQLITE_CONCURRENT_UPDATES = 32
+POSTGRESQL_CONCURRENT_UPDATES = 8
+DEFAULT_CONCURRENT_UPDATES = SQLITE_CONCURRENT_UPDATES
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -70,17 +76,23 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         finally:
             self._running.discard(task)  # type: ignore[arg-type]
 
-    def close(self) -> None:
-        """Out of time while shutting down: begin no more updates and end those running (each is cancelled)."""
+    def close(self) -> int:
+        """Out of time while shutting down: begin no more updates and cancel those running (how many)."""
         self._is_closing = True
         for task in self._running:
             task.cancel()
+        return len(self._running)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
         """Nothing to close."""
+
+
+def concurrent_updates_for(database: Database) -> int:
+    """How many updates to work on at once on this database."""
+    return SQLITE_CONCURRENT_UPDATES if database.is_sqlite else POSTGRESQL_CONCURRENT_UPDATES
 
 
 def _chat_id(update: object) -> int | None:

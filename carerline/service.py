@@ -173,13 +173,12 @@ class CarerlineService:
             stopping.result()
             return
         processor = application.update_processor
-        if isinstance(processor, PerChatUpdateProcessor):
-            processor.close()
+        cancelled = processor.close() if isinstance(processor, PerChatUpdateProcessor) else 0
         done, _ = await asyncio.wait({stopping}, timeout=CANCELLED_UPDATES_WAIT_S)
         left = processor.left_unhandled if isinstance(processor, PerChatUpdateProcessor) else []
         logger.warning(
-            "out of time for updates at shutdown: those running were cancelled, %d not begun were left (update ids %s)",
-            len(left), ", ".join(str(update_id) for update_id in left[:50]),
+            "out of time for updates at shutdown: %d cancelled while being handled, %d not begun%s",
+            cancelled, len(left), f" (update ids {', '.join(str(update_id) for update_id in left[:50])})" if left else "",
         )
         if not done:
             stopping.cancel()

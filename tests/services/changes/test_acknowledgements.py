@@ -159,7 +159,7 @@ async def test_two_presses_at_once_record_one_acknowledgement(database: Database
 async def test_a_family_with_no_telegram_acknowledges_by_text(database: Database) -> None:
     async with database.transaction() as session:
         child = await make_child(session, route=await make_route(session, code="MA-404"), display_name="Ola")
-        contact = FamilyContact(child_id=child.id or 0, position=1, name="Ewa", mobile_e164="+447700900444")
+        contact = FamilyContact(child_id=child.id or 0, position=1, name="Ewa", mobile_e164="+447700900444", language="pl")
         session.add(contact)
         await session.flush()
         message = OutgoingMessage(
@@ -176,5 +176,5 @@ async def test_a_family_with_no_telegram_acknowledges_by_text(database: Database
         page = await seen_notice(session, outbox_id=row_id)
         outcome = await receive_text_reply(session, payload=inbound("yes", source="07700900444"), now=RECORDED)
         acknowledged = await session.get(OutboxMessage, row_id)
-    assert page is not None and (page.text, page.language) == ("Ola's bus is changing.", "en")
+    assert page is not None and (page.text, page.language) == ("Ola's bus is changing.", "pl")  # the contact's language
     assert outcome == "acknowledged" and acknowledged is not None and acknowledged.acknowledged_at == RECORDED
