@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -22,7 +21,8 @@ from tests.conftest import TEST_TOKEN
 from tests.support.postgres import free_port
 from tests.support.waiting import wait_for_condition
 
-SHUTDOWN_LIMIT_S = 10
+# Generous: a process that has not exited by itself by then is stuck (the grace itself is the service's business).
+EXIT_DEADLINE_S = 60
 
 
 async def _is_healthy(url: str) -> bool:
@@ -33,7 +33,7 @@ async def _is_healthy(url: str) -> bool:
         return False
 
 
-async def test_sigterm_finishes_the_reply_in_flight_and_exits_0_within_10s(
+async def test_sigterm_finishes_the_reply_in_flight_and_exits_0_by_itself(
     database_url: str, emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
     port = free_port()
@@ -60,17 +60,14 @@ async def test_sigterm_finishes_the_reply_in_flight_and_exits_0_within_10s(
             timeout_s=20, description="the bot's reply to reach the emulator",
         )
         assert emulator.bot_messages(chat_id=801) == []  # still in flight
-        signalled_at = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        return_code = await asyncio.wait_for(process.wait(), timeout=SHUTDOWN_LIMIT_S + 5)
-        took_s = time.monotonic() - signalled_at
+        return_code = await asyncio.wait_for(process.wait(), timeout=EXIT_DEADLINE_S)
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
     stderr = (await process.stderr.read()).decode() if process.stderr else ""
     assert return_code == 0, stderr
-    assert took_s < SHUTDOWN_LIMIT_S, f"took {took_s:.1f}s"
     assert "Traceback" not in stderr
     delivered = emulator.bot_messages(chat_id=801)
     assert len(delivered) == 1
