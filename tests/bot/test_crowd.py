@@ -97,6 +97,16 @@ async def test_a_crowd_writing_at_once_is_answered_once_each_in_order_and_fully_
     answered = {chat_id: [message.text for message in emulator.bot_messages(chat_id=chat_id)] for chat_id in plans}
     assert {chat_id: texts for chat_id, texts in answered.items() if texts != expected[chat_id]} == {}
 
+    # A reply is logged just after it is sent, so the last one's row may still be on its way: wait for it.
+    async def every_reply_logged() -> bool:
+        rows = await _log_of(database, list(plans))
+        return all(
+            sum(row.direction == MessageDirection.OUTBOUND for row in rows[chat_id])
+            >= len(emulator.bot_messages(chat_id=chat_id))
+            for chat_id in plans
+        )
+
+    await wait_for_condition(every_reply_logged, timeout_s=CROWD_TIMEOUT_S, interval_s=0.2, description="every reply logged")
     log = await _log_of(database, list(plans))
     for chat_id, rows in log.items():
         inbound = [row for row in rows if row.direction == MessageDirection.INBOUND]
