@@ -29,8 +29,8 @@ from bot.routing.recording import record_incoming_update
 from bot.routing.turn_start import begin_turn
 from bot.menu import register_commands
 from bot.operator_flow.gate import operator_gate
-from bot.polling import ScreenedUpdatesRequest
-from bot.processing import PerChatUpdateProcessor, concurrent_updates_for
+from bot.intake.polling import ScreenedUpdatesRequest
+from bot.intake.processing import PerChatUpdateProcessor, concurrent_updates_for
 
 RECORDING_GROUP = -3  # runs before every other group
 TURN_GROUP = -2  # then the flood throttle and the chat's state, read once for the handlers in group 0

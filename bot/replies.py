@@ -1,7 +1,7 @@
 """Sending a reply in a conversation, and recording it in the council's message log.
 
 A reply that meets Telegram's flood control (429) waits the retry_after it was given and goes again:
-the update's chat is handled one update at a time (bot/processing.py), so waiting here keeps that
+the update's chat is handled one update at a time (bot/intake/processing.py), so waiting here keeps that
 chat's replies in order while other chats carry on.
 """
 

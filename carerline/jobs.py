@@ -18,6 +18,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from db.dao.incoming_updates import delete_handled_updates
+from db.types import utc_now
 from messaging.runtime_registry import current_services
 from messaging.scheduler import MISFIRE_GRACE_S, ON_EVERY_REPLICA, ONCE_ACROSS_REPLICAS
 
@@ -32,6 +34,12 @@ SCHEDULED_BROADCASTS_JOB_ID = "scheduled-broadcasts"
 SCHEDULED_BROADCASTS_INTERVAL_S = 30
 SURVEY_FOLLOWUPS_JOB_ID = "survey-followups"
 SURVEY_FOLLOWUPS_INTERVAL_S = 60
+UPDATE_SWEEP_JOB_ID = "unhandled-updates-sweep"
+UPDATE_SWEEP_INTERVAL_S = 5
+HANDLED_UPDATES_JOB_ID = "handled-updates-retention"
+HANDLED_UPDATES_INTERVAL_S = 3600
+# Webhook updates (the parent's words and chat id) are kept this long after being handled, then deleted.
+HANDLED_UPDATES_KEPT_FOR = timedelta(minutes=10)
 # Interval jobs fire at this anchor plus whole intervals, on every replica alike.
 INTERVAL_ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 LONDON = "Europe/London"
@@ -52,6 +60,14 @@ async def record_heartbeat() -> None:
     services = current_services()
     if services is not None:
         services.metrics.scheduler_heartbeat.set(time.time())
+
+
+async def forget_handled_updates() -> None:
+    """Delete webhook updates handled longer ago than HANDLED_UPDATES_KEPT_FOR."""
+    services = current_services()
+    if services is not None:
+        async with services.database.transaction() as session:
+            await delete_handled_updates(session, handled_before=utc_now() - HANDLED_UPDATES_KEPT_FOR)
 
 
 def _every(seconds: int) -> IntervalTrigger:
@@ -88,6 +104,15 @@ def standing_jobs() -> list[StandingJob]:
             _every(SCHEDULED_BROADCASTS_INTERVAL_S),
         ),
         StandingJob(SURVEY_FOLLOWUPS_JOB_ID, "services.surveys.jobs:send_survey_followups", _every(SURVEY_FOLLOWUPS_INTERVAL_S)),
+        # Webhook updates across replicas: each replica wakes chats left unhandled (the chat's lock picks one), and
+        # handled updates are deleted soon after, since they hold the parent's words.
+        StandingJob(
+            UPDATE_SWEEP_JOB_ID, "bot.intake.ordered:sweep_unhandled_updates", _every(UPDATE_SWEEP_INTERVAL_S),
+            ON_EVERY_REPLICA,
+        ),
+        StandingJob(
+            HANDLED_UPDATES_JOB_ID, "carerline.jobs:forget_handled_updates", _every(HANDLED_UPDATES_INTERVAL_S)
+        ),
     ]
 
 

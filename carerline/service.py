@@ -17,7 +17,8 @@ from telegram.error import InvalidToken
 
 from bot.application import build_bot_application
 from bot.context import CarerlineApplication
-from bot.processing import PerChatUpdateProcessor
+from bot.intake.ordered import start_cross_replica_order
+from bot.intake.processing import PerChatUpdateProcessor
 from messaging.dependencies import Dependencies
 from core.lifecycle import Lifecycle
 from core.metrics import Metrics
@@ -104,6 +105,11 @@ class CarerlineService:
         if self.notify_delivery is not None:
             await self.notify_delivery.start()
         self.lifecycle.update_queue = self.bot_application.update_queue
+        if self.settings.is_webhook_mode and not self.database.is_sqlite:  # replicas: one chat's updates in order
+            self.lifecycle.ordered_intake = start_cross_replica_order(
+                application=self.bot_application, database=self.database, lifecycle=self.lifecycle,
+                metrics=self.metrics,
+            ).take
         await self._start_web(dependencies)
         await self._start_receiving_updates()
         # One scheduler per replica; each run is claimed in the database, so replicas run each due time once.

@@ -33,7 +33,7 @@ from db.models.contacts import (
     NotifyReceipt,
 )
 from db.models.conversations import ChatThrottle, ConversationState
-from db.models.message_log import MessageDirection, MessageRecord
+from db.models.message_log import IncomingUpdate, MessageDirection, MessageRecord
 from db.models.outbox import ChatDeliveryState, DeliveryRateBucket, OutboxChannel, OutboxMessage, OutboxState
 from db.models.parental_views import PactCommentary, YouSaidWeDid
 from db.models.scheduler import ScheduledJobRun
@@ -67,6 +67,7 @@ __all__ = [
     "Carer",
     "CarerChildLink",
     "Child",
+    "IncomingUpdate",
     "MessageDirection",
     "MessageRecord",
     "Operator",

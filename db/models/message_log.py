@@ -35,3 +35,20 @@ class MessageRecord(SQLModel, table=True):
     # True when characters no database can keep (lone surrogates, NUL) were replaced by U+FFFD in what arrived or went.
     has_replaced_characters: bool = False
     created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False, default=utc_now))
+
+
+class IncomingUpdate(SQLModel, table=True):
+    """A webhook update as it arrived, kept until handled so any replica can handle its chat's updates in order."""
+
+    __tablename__ = "incoming_updates"
+    __table_args__ = (
+        Index("ix_incoming_updates_chat_update", "chat_id", "update_id"),
+        Index("ix_incoming_updates_received_at", "received_at"),
+    )
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The Update's JSON: the parent's words and chat id, so handled rows are deleted soon and erased at once.
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    handled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

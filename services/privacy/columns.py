@@ -88,9 +88,9 @@ COLUMNS: Mapping[str, ColumnRule] = {
         "message_log.text",
         "message_log.telegram_message_id",
     ),
-    "message_log.update_id": ColumnRule(
-        Handling.SAFE, "Telegram's running update number for the bot, no person's"
-    ),
+    **_safe("Telegram's update number, no person's", "message_log.update_id", "incoming_updates.update_id"),
+    # Webhook updates as they arrived (words and chat): the rows go, handled or not (handled ones go soon anyway).
+    **_erased("message_log", "the whole update goes", "incoming_updates.chat_id", "incoming_updates.payload"),
     **_safe(CODE, "message_log.direction", "message_log.kind"),
     # The outbox, chat pacing and change notices.
     **_erased(

@@ -16,6 +16,7 @@ from db.dao.carers.consent import deidentify_consent_events
 from db.dao.carers.conversations import delete_conversation
 from db.dao.carers.linking import delete_code_uses_for_carer, delete_linking_failures
 from db.dao.delivery.message_log import deidentify_messages_for_chat
+from db.dao.incoming_updates import delete_incoming_updates_for_chat
 from db.dao.transport.contacts import fetch_contacts_for_carer
 from services.casework.erasure import erase_casework_for
 from services.privacy.contact_erasure import erase_contacts_for
@@ -73,6 +74,7 @@ async def erase_carer(session: AsyncSession, *, carer_id: int, now: datetime) ->
 async def _erase_message_log(session: AsyncSession, target: ErasureTarget) -> None:
     if target.chat_id is not None:
         await deidentify_messages_for_chat(session, chat_id=target.chat_id)
+        await delete_incoming_updates_for_chat(session, chat_id=target.chat_id)
 
 
 async def _erase_conversation(session: AsyncSession, target: ErasureTarget) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -18,14 +19,20 @@ import aiohttp
 import asyncpg
 import pytest
 
+from db.dao.incoming_updates import fetch_chats_with_unhandled_updates, save_incoming_update
 from db.dao.scheduler import fetch_job_runs
 from db.engine import Database
+from db.types import utc_now
 from sandbox.emulator import BotApiEmulator
 from tests.conftest import TEST_TOKEN
 from db.migrate import current_revision
 from tests.support.postgres import TemporaryPostgres, free_port
 from tests.support.waiting import wait_for_condition
+from web.views.telegram_webhook import SECRET_HEADER
 
+# Each message gets exactly one reply and consecutive replies differ, so an answer out of order shows.
+NEWCOMER_SAYS = ["/start", "/nope", "/help", "hello", "/nope", "/help", "/start", "/nope"]
+SPLIT_CHATS = 6
 DECISION = re.compile(r"scheduled job (\S+) due (\S+): (claimed, running here|already claimed by another replica)")
 SECRET = "replica-test-secret"
 
@@ -184,3 +191,173 @@ async def test_replicas_starting_together_on_a_new_postgresql_migrate_it_once(
             await admin.execute('DROP DATABASE IF EXISTS "fresh_for_replicas" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+def _text_update(*, update_id: int, chat_id: int, message_id: int, text: str) -> dict[str, object]:
+    """A private text message as Telegram posts it to the webhook."""
+    user = {"id": chat_id, "is_bot": False, "first_name": "Alex", "language_code": "en"}
+    message: dict[str, object] = {
+        "message_id": message_id, "date": 1_765_000_000 + message_id, "text": text,
+        "chat": {"id": chat_id, "type": "private", "first_name": "Alex"}, "from": user,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": update_id, "message": message}
+
+
+async def _post_update(http: aiohttp.ClientSession, replica: Replica, update: dict[str, object]) -> None:
+    """POST like Telegram: the next update of the chat only after this one is answered 200."""
+    async with http.post(f"{replica.url}/telegram/webhook", json=update, headers={SECRET_HEADER: SECRET}) as response:
+        assert response.status == 200, await response.text()
+
+
+async def _reference_replies(
+    http: aiohttp.ClientSession, replica: Replica, emulator: BotApiEmulator, *, chat_id: int, first_update_id: int
+) -> list[str | None]:
+    """What a chat is answered when it writes one message at a time, waiting for each reply."""
+    for index, text in enumerate(NEWCOMER_SAYS):
+        update = _text_update(update_id=first_update_id + index, chat_id=chat_id, message_id=index + 1, text=text)
+        await _post_update(http, replica, update)
+        await wait_for_condition(
+            lambda: len(emulator.bot_messages(chat_id=chat_id)) > index, timeout_s=60,
+            description=f"the reference reply {index + 1}",
+        )
+    replies = [message.text for message in emulator.bot_messages(chat_id=chat_id)]
+    assert all(a != b for a, b in zip(replies, replies[1:])), replies  # an answer out of order would show
+    return replies
+
+
+async def _wait_until_every_update_is_handled(database: Database) -> None:
+    async def all_handled() -> bool:
+        async with database.transaction() as session:
+            return not await fetch_chats_with_unhandled_updates(session, received_before=utc_now())
+
+    await wait_for_condition(all_handled, timeout_s=60, interval_s=0.1, description="every update handled")
+
+
+@pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)  # replicas share PostgreSQL
+async def test_one_chats_updates_split_across_two_replicas_are_answered_in_order_and_once(
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    reference_chat, chats = 771_000, [771_001 + index for index in range(SPLIT_CHATS)]
+    for chat_id in [reference_chat, *chats]:
+        emulator.add_user(user_id=chat_id, first_name="Alex", language_code="en", has_started=True)
+    async with (
+        running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "a") as first,
+        running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "b") as second,
+        aiohttp.ClientSession() as http,
+    ):
+        for replica in (first, second):
+            await wait_for_condition(lambda: _is_healthy(replica.url), timeout_s=60, description="/healthz")
+        expected = await _reference_replies(http, first, emulator, chat_id=reference_chat, first_update_id=10_000)
+
+        async def write(chat_id: int) -> None:
+            """Each message to the other replica than the one before; the first also redelivered to the other."""
+            for index, text in enumerate(NEWCOMER_SAYS):
+                update = _text_update(
+                    update_id=20_000 + index * SPLIT_CHATS + (chat_id - chats[0]),
+                    chat_id=chat_id, message_id=index + 1, text=text,
+                )
+                receiver, other = (first, second) if (index + chat_id) % 2 == 0 else (second, first)
+                await _post_update(http, receiver, update)
+                if index == 0:
+                    await _post_update(http, other, update)  # Telegram redelivers after a lost answer
+
+        await asyncio.gather(*(write(chat_id) for chat_id in chats))
+
+        def everyone_answered() -> bool:
+            return all(len(emulator.bot_messages(chat_id=chat_id)) >= len(NEWCOMER_SAYS) for chat_id in chats)
+
+        await wait_for_condition(everyone_answered, timeout_s=120, interval_s=0.1, description="every chat answered")
+        database = Database(database_url)
+        try:
+            # An update recorded by a replica that died before handling it: a sweeper takes it within seconds.
+            stranded_chat = 771_100
+            emulator.add_user(user_id=stranded_chat, first_name="Alex", language_code="en", has_started=True)
+            stranded = _text_update(update_id=30_000, chat_id=stranded_chat, message_id=1, text="/help")
+            async with database.transaction() as session:
+                await save_incoming_update(
+                    session, update_id=30_000, chat_id=stranded_chat, payload=json.dumps(stranded), received_at=utc_now()
+                )
+            await wait_for_condition(
+                lambda: len(emulator.bot_messages(chat_id=stranded_chat)) == 1, timeout_s=60, interval_s=0.1,
+                description="the sweeper to answer a stranded update",
+            )
+            assert emulator.bot_messages(chat_id=stranded_chat)[0].text == expected[2]  # the answer to /help
+            await _wait_until_every_update_is_handled(database)
+        finally:
+            await database.dispose()
+        answered = {chat_id: [message.text for message in emulator.bot_messages(chat_id=chat_id)] for chat_id in chats}
+        # In order, none lost, none doubled (the redelivered first update answered once).
+        assert {chat_id: texts for chat_id, texts in answered.items() if texts != expected} == {}, (
+            first.lines[-40:], second.lines[-40:],
+        )
+    assert first.process.returncode == 0 and second.process.returncode == 0
+    assert not any("Traceback" in line for line in first.lines + second.lines)
+
+
+async def _post_to_either(http: aiohttp.ClientSession, replicas: tuple[Replica, Replica], update: dict[str, object]) -> None:
+    """Like Telegram behind one address: a replica that answers 503 (or is gone) is retried on the other."""
+    try:
+        async with http.post(
+            f"{replicas[0].url}/telegram/webhook", json=update, headers={SECRET_HEADER: SECRET}
+        ) as response:
+            if response.status == 200:
+                return
+            assert response.status == 503, await response.text()
+    except aiohttp.ClientConnectionError:
+        pass
+    await _post_update(http, replicas[1], update)
+
+
+@pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)  # replicas share PostgreSQL
+async def test_a_replica_stopped_mid_conversation_hands_its_chats_over_in_order_and_once(
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    reference_chat, chats = 772_000, [772_001 + index for index in range(SPLIT_CHATS)]
+    for chat_id in [reference_chat, *chats]:
+        emulator.add_user(user_id=chat_id, first_name="Alex", language_code="en", has_started=True)
+    async with (
+        running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "a") as first,
+        running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "b") as second,
+        aiohttp.ClientSession() as http,
+    ):
+        for replica in (first, second):
+            await wait_for_condition(lambda: _is_healthy(replica.url), timeout_s=60, description="/healthz")
+        expected = await _reference_replies(http, second, emulator, chat_id=reference_chat, first_update_id=40_000)
+        halfway = asyncio.Event()
+
+        async def write(chat_id: int) -> None:
+            for index, text in enumerate(NEWCOMER_SAYS):
+                if index == len(NEWCOMER_SAYS) // 2:
+                    halfway.set()
+                update = _text_update(
+                    update_id=50_000 + index * SPLIT_CHATS + (chat_id - chats[0]),
+                    chat_id=chat_id, message_id=index + 1, text=text,
+                )
+                pair = (first, second) if (index + chat_id) % 2 == 0 else (second, first)
+                await _post_to_either(http, pair, update)
+
+        writers = asyncio.gather(*(write(chat_id) for chat_id in chats))
+        await halfway.wait()
+        first.process.send_signal(signal.SIGTERM)  # mid-conversation: the first replica hands over and exits
+        await writers
+        assert await asyncio.wait_for(first.process.wait(), timeout=60) == 0
+
+        def everyone_answered() -> bool:
+            return all(len(emulator.bot_messages(chat_id=chat_id)) >= len(NEWCOMER_SAYS) for chat_id in chats)
+
+        await wait_for_condition(everyone_answered, timeout_s=120, interval_s=0.1, description="every chat answered")
+        database = Database(database_url)
+        try:
+            await _wait_until_every_update_is_handled(database)
+        finally:
+            await database.dispose()
+        answered = {chat_id: [message.text for message in emulator.bot_messages(chat_id=chat_id)] for chat_id in chats}
+        assert {chat_id: texts for chat_id, texts in answered.items() if texts != expected} == {}, (
+            first.lines[-40:], second.lines[-40:],
+        )
+    assert second.process.returncode == 0
+    assert not any("Traceback" in line for line in first.lines + second.lines)

@@ -8,8 +8,9 @@ import pytest
 from sqlmodel import select
 
 from db.dao.delivery.message_log import save_inbound_message
+from db.dao.incoming_updates import mark_update_handled, save_incoming_update
 from db.engine import Database
-from db.models import Carer, CarerChildLink, MessageRecord
+from db.models import Carer, CarerChildLink, IncomingUpdate, MessageRecord
 from services.privacy.erasure import erase_carer, register_eraser, registered_erasers
 from services.privacy.targets import ErasureTarget
 from tests.support.factories import make_carer, make_child
@@ -54,3 +55,17 @@ async def test_erasure_runs_every_eraser_and_rolls_back_together(database: Datab
     assert (erased.chat_id, erased.first_name, erased.erased_at) == (None, None, NOW)
     assert (message.chat_id, message.text, message.kind) == (None, None, "text")
     assert links == []
+
+
+async def test_erasure_deletes_the_carers_recorded_webhook_updates_handled_or_not(database: Database) -> None:
+    async with database.transaction() as session:
+        carer = await make_carer(session, chat_id=4343, first_name="Jo")
+        for update_id, chat_id in ((11, 4343), (12, 4343), (13, 5555)):
+            payload = f'{{"update_id": {update_id}, "message": {{"text": "my words", "chat": {{"id": {chat_id}}}}}}}'
+            await save_incoming_update(session, update_id=update_id, chat_id=chat_id, payload=payload, received_at=NOW)
+        await mark_update_handled(session, update_id=11, handled_at=NOW)
+    async with database.transaction() as session:
+        assert await erase_carer(session, carer_id=carer.id, now=NOW) is True  # type: ignore[arg-type]
+    async with database.transaction() as session:
+        left = (await session.exec(select(IncomingUpdate))).all()
+    assert [(row.update_id, row.chat_id) for row in left] == [(13, 5555)]  # another family's update stays

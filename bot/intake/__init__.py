@@ -1,0 +1,1 @@
+"""How updates come in: long polling's screened requests, per-chat ordering in a process and across replicas."""
