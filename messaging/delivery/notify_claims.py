@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from db.dao.delivery.claims import (
     lock_rate_bucket,
@@ -32,6 +31,7 @@ from db.dao.delivery.notify_claims import (
 from db.engine import Database
 from db.models import OutboxState
 from messaging.delivery.claims import plan_slots
+from messaging.delivery.loop import OutcomeBuffer
 from messaging.fallback import fall_back
 
 RATE_BUCKET = "notify"
@@ -82,33 +82,17 @@ async def claim_notify_batch(
 
 
 @dataclass
-class NotifyResults:
+class NotifyResults(OutcomeBuffer):
     """Everything the Notify worker learnt since its last flush."""
 
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    retries: list[dict[str, Any]] = field(default_factory=list)
-    failed: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
     holds: dict[str, float] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.sent) + len(self.retries) + len(self.failed) + len(self.skipped) + len(self.holds)
+        return super().__len__() + len(self.holds)
 
     def add_sent(self, *, row_id: int, notify_id: str, at: datetime) -> None:
         """Notify accepted the row (now, or earlier: found by its reference)."""
         self.sent.append({"row_id": row_id, "notify_id": notify_id, "sent_at": at})
-
-    def add_retry(self, *, row_id: int, not_before: datetime, error: str, is_in_doubt: bool) -> None:
-        """A row to try again later (in doubt: ask Notify by reference first)."""
-        self.retries.append({"row_id": row_id, "not_before": not_before, "error": error[:300], "in_doubt": is_in_doubt})
-
-    def add_failed(self, *, row_id: int, at: datetime, error: str) -> None:
-        """A row that will never be sent on its channel: the notice falls back to its next channel."""
-        self.failed.append({"row_id": row_id, "at": at, "error": error[:300]})
-
-    def add_skipped(self, *, row_id: int, at: datetime, reason: str) -> None:
-        """A row not sent on purpose (muted, consent withdrawn)."""
-        self.skipped.append({"row_id": row_id, "at": at, "error": reason})
 
     def hold(self, *, name: str, until_s: float) -> None:
         """Nobody sends through this bucket (the key, or one channel) before `until_s`."""
@@ -116,8 +100,7 @@ class NotifyResults:
 
     def merge(self, later: NotifyResults) -> None:
         """Add what was learnt after these results (a failed flush is written again with them)."""
-        for name in ("sent", "retries", "failed", "skipped"):
-            getattr(self, name).extend(getattr(later, name))
+        super().merge(later)
         for name, until_s in later.holds.items():
             self.hold(name=name, until_s=until_s)
 

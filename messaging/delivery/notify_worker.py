@@ -15,19 +15,28 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from core.errors import ConfigurationError
 from core.metrics import Metrics
 from core.settings import Settings
-from db.dao.delivery.claims import release_claims, requeue_expired_leases
 from db.dao.delivery.notify_claims import NotifyCandidate
 from db.engine import Database
 from messaging.ack_links import ack_url
 from messaging.channels.notify import NotifyClient, NotifyError, NotifyFailure, NotifySent, choose_template, personalisation_for
 from messaging.delivery.claims import backoff_s
-from messaging.delivery.notify_claims import CHANNELS, RATE_BUCKET, NotifyResults, claim_notify_batch, flush_notify_results, hold_name
+from messaging.delivery.loop import ClaimingWorker
+from messaging.delivery.loop import utc as _utc
+from messaging.delivery.notify_claims import (
+    CHANNELS,
+    RATE_BUCKET,
+    NotifyBatch,
+    NotifyResults,
+    claim_notify_batch,
+    flush_notify_results,
+    hold_name,
+)
 from messaging.delivery.settings import DeliverySettings
 from messaging.delivery.worker import new_worker_id
 from messaging.limits import MAX_MESSAGE_CHARACTERS
@@ -47,172 +56,74 @@ def next_midnight_utc(now: datetime) -> datetime:
     return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
 
 
-class NotifyDeliveryWorker:
+class NotifyDeliveryWorker(ClaimingWorker[NotifyCandidate, NotifyResults]):
     """One Notify worker: a claim loop, one task per message, a flusher; it owns its Notify client."""
+
+    label = "Notify worker"
+    task_prefix = "notify"
+    log = logger
 
     def __init__(self, *, database: Database, settings: Settings, delivery: DeliverySettings,
                  client: NotifyClient | None = None, worker_id: str | None = None, metrics: Metrics | None = None,
                  alert: Callable[[str], Awaitable[None]] | None = None) -> None:
-        self.database = database
+        super().__init__(database=database, delivery=delivery, worker_id=worker_id or new_worker_id(),
+                         results=NotifyResults(), claim_threshold=1)
         self.settings = settings
-        self.delivery = delivery
         self.client = client or NotifyClient.from_settings(settings)
         self.metrics = metrics
         # Tells the duty officers (carerline wires services/casework/duty_alerts here); once per configuration hold.
         self.alert = alert
         self._alerts: set[asyncio.Task[None]] = set()
-        self.worker_id = worker_id or new_worker_id()
         self.cap_per_s = settings.notify_rate_per_minute / 60.0
-        self._results = NotifyResults()
-        self._in_flight: dict[int, asyncio.Task[None]] = {}
-        self._requests_started: set[int] = set()
-        self._stopping = asyncio.Event()
-        self._wake = asyncio.Event()
-        self._loop_task: asyncio.Task[None] | None = None
-        self._flush_task: asyncio.Task[None] | None = None
-        self._hand_back: asyncio.Future[None] | None = None
-        self._paused_until_s = 0.0
         self._recent_429s: deque[float] = deque()
         self._last_429_warning_s = 0.0
         self._announced_holds: dict[str, float] = {}
-        self._last_reap_s = 0.0
-        self.sent_count = 0
 
     async def start(self) -> None:
         """Open the client's connection pool and start claiming."""
         await self.client.open()
-        self._loop_task = asyncio.create_task(self._claim_loop(), name=f"notify-claims-{self.worker_id}")
-        self._flush_task = asyncio.create_task(self._flush_loop(), name=f"notify-flush-{self.worker_id}")
+        self._start_loops()
         logger.info("Notify worker %s started (%d requests a minute)", self.worker_id, self.settings.notify_rate_per_minute)
 
-    def wake(self) -> None:
-        """Look for work now instead of at the next poll."""
-        self._wake.set()
+    def _grace_tasks(self) -> Iterable[asyncio.Task[None]]:
+        return self._alerts  # duty alerts already on their way get the same time
 
-    async def stop_claiming(self) -> None:
-        """Claim nothing more and hand back at once the rows claimed but not yet attempted (one transaction)."""
-        if self._hand_back is None:
-            self._hand_back = asyncio.ensure_future(self._hand_back_unstarted())
-        await self._hand_back
-
-    async def _hand_back_unstarted(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._loop_task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-        not_started = [row_id for row_id in self._in_flight if row_id not in self._requests_started]
-        for row_id in not_started:
-            self._in_flight[row_id].cancel()
-        if not not_started:
-            return
-        try:
-            async with self.database.transaction() as session:
-                await release_claims(session, row_ids=not_started, worker_id=self.worker_id)
-        except Exception:  # noqa: BLE001 - their leases expire and the next worker asks Notify, then sends
-            logger.exception("Notify worker %s could not hand back %d message(s)", self.worker_id, len(not_started))
-            return
-        logger.info("Notify worker %s handed back %d message(s) not yet sent", self.worker_id, len(not_started))
-
-    async def stop(self, *, grace_s: float = 5.0) -> None:
-        """Stop claiming, finish sends in flight within `grace_s` (the rest are marked in doubt), record, close."""
-        await self.stop_claiming()
-        if self._in_flight or self._alerts:  # duty alerts already on their way get the same time
-            await asyncio.wait([*self._in_flight.values(), *self._alerts], timeout=grace_s)
-        cut_short = list(self._in_flight)
-        for task in list(self._in_flight.values()):
+    async def _after_stop(self) -> None:
+        """Cancel duty alerts still going and close the Notify client."""
+        for task in list(self._alerts):
             task.cancel()
-        if self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()))
-        # Notify may have accepted a request cut short: the next attempt asks by reference before sending again.
-        settle_at = _utc(time.time() + self.delivery.in_doubt_settle_s)
-        for row_id in cut_short:
-            self._results.add_retry(row_id=row_id, not_before=settle_at, error="stopped mid-send", is_in_doubt=True)
-        if cut_short:
-            logger.warning("Notify worker %s: %d send(s) still in flight at the end of the grace period, "
-                           "marked in doubt", self.worker_id, len(cut_short))
-        if self._flush_task is not None:
-            self._flush_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flush_task
-        try:
-            await self._flush()  # every outcome still buffered, in one transaction
-        finally:
-            for task in list(self._alerts):
-                task.cancel()
-            await self.client.close()
+        await self.client.close()
 
-    async def _claim_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self._reap_if_due()
-                room = self.delivery.max_in_flight - len(self._in_flight)
-                if room <= 0:
-                    await self._wait(self.delivery.poll_interval_s)
-                    continue
-                batch = await claim_notify_batch(
-                    self.database, cap_per_s=self.cap_per_s, horizon_s=self.delivery.horizon_s,
-                    lease_s=max(self.delivery.lease_s, self.settings.notify_timeout_s * 2), worker_id=self.worker_id,
-                    wanted=min(room, self.delivery.max_batch), now_s=time.time(), poll_s=self.delivery.poll_interval_s,
-                )
-            except Exception:  # noqa: BLE001 - the database may be briefly away; keep the worker alive
-                logger.exception("Notify worker could not claim work; retrying")
-                await self._wait(self.delivery.poll_interval_s)
-                continue
-            for candidate, send_at_s in batch.rows:
-                task = asyncio.create_task(self._deliver(candidate, send_at_s))
-                self._in_flight[candidate.id] = task
-                task.add_done_callback(lambda _task, row_id=candidate.id: self._finished(row_id))
-            if batch.rows:
-                continue
-            await self._wait(batch.wait_s or self.delivery.poll_interval_s)
+    async def _claim(self, *, wanted: int, now_s: float) -> NotifyBatch:
+        return await claim_notify_batch(
+            self.database, cap_per_s=self.cap_per_s, horizon_s=self.delivery.horizon_s,
+            lease_s=max(self.delivery.lease_s, self.settings.notify_timeout_s * 2), worker_id=self.worker_id,
+            wanted=wanted, now_s=now_s, poll_s=self.delivery.poll_interval_s,
+        )
 
-    def _finished(self, row_id: int) -> None:
-        self._in_flight.pop(row_id, None)
-        self._requests_started.discard(row_id)
+    def _new_results(self) -> NotifyResults:
+        return NotifyResults()
+
+    async def _write_results(self, results: NotifyResults, *, now: datetime) -> None:
+        await flush_notify_results(self.database, results, now=now)
+
+    async def _wait_for_room(self) -> None:
+        await self._wait(self.delivery.poll_interval_s)
+
+    async def _wait_after_error(self) -> None:
+        await self._wait(self.delivery.poll_interval_s)
+
+    async def _wait_for_work(self, timeout_s: float) -> None:
+        await self._wait(timeout_s)
 
     async def _wait(self, timeout_s: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=max(0.001, timeout_s))
         self._wake.clear()
 
-    async def _reap_if_due(self) -> None:
-        now_s = time.time()
-        if now_s - self._last_reap_s < self.delivery.reap_interval_s:
-            return
-        self._last_reap_s = now_s
-        async with self.database.transaction() as session:
-            requeued = await requeue_expired_leases(session, now=_utc(now_s))
-        if requeued:
-            logger.warning("%d message(s) left mid-send by a stopped worker will be checked, then sent", requeued)
-
-    async def _flush_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.delivery.flush_interval_s)
-            try:
-                await self._flush()
-            except Exception:  # noqa: BLE001 - outcomes stay buffered and are written next time
-                logger.exception("Notify worker could not record outcomes; retrying")
-
-    async def _flush(self) -> None:
-        if not len(self._results):
-            return
-        results, self._results = self._results, NotifyResults()
-        try:
-            await flush_notify_results(self.database, results, now=_utc(time.time()))
-        except BaseException:
-            results.merge(self._results)
-            self._results = results
-            raise
-
     async def _deliver(self, row: NotifyCandidate, send_at_s: float) -> None:
-        delay_s = max(send_at_s, self._paused_until_s) - time.time()
-        if delay_s > 0:
-            await asyncio.sleep(delay_s)
-        now = _utc(time.time())
-        reason = _skip_reason(row)
-        if reason is not None:
-            self._results.add_skipped(row_id=row.id, at=now, reason=reason)
+        now = await self._due(row_id=row.id, send_at_s=send_at_s, skip_reason=_skip_reason(row))
+        if now is None:
             return
         detail = row.detail
         if detail is None or not row.text:
@@ -369,6 +280,3 @@ def _skip_reason(row: NotifyCandidate) -> str | None:
         return "muted"
     return None
 
-
-def _utc(epoch_s: float) -> datetime:
-    return datetime.fromtimestamp(epoch_s, tz=UTC)

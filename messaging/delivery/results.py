@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from db.dao.delivery.claims import (
     pause_rate_bucket,
@@ -18,42 +17,40 @@ from db.dao.delivery.claims import (
 from db.engine import Database
 from db.models import OutboxState
 from messaging.delivery.claims import BUCKET_NAME
+from messaging.delivery.loop import OutcomeBuffer
 from messaging.fallback import FALL_BACK_SKIPS, fall_back
 
 
 @dataclass
-class PendingResults:
+class PendingResults(OutcomeBuffer):
     """Everything learnt since the last flush."""
 
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    retries: list[dict[str, Any]] = field(default_factory=list)
-    failed: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
     unreachable: dict[int, str] = field(default_factory=dict)
     chat_pauses: list[tuple[int, datetime]] = field(default_factory=list)
     global_pause_until_s: float | None = None
     refund_s: float = 0.0
 
     def __len__(self) -> int:
-        return len(self.sent) + len(self.retries) + len(self.failed) + len(self.skipped) + len(self.chat_pauses)
+        return super().__len__() + len(self.chat_pauses)
+
+    def is_empty(self) -> bool:
+        """Nothing to write: no outcome, pause, unreachable carer or refund."""
+        return super().is_empty() and self.global_pause_until_s is None and not self.unreachable and not self.refund_s
+
+    def merge(self, later: PendingResults) -> None:
+        """Add what was learnt after these results (a failed flush is written again with them)."""
+        super().merge(later)
+        self.chat_pauses.extend(later.chat_pauses)
+        self.unreachable.update(later.unreachable)
+        if later.global_pause_until_s is not None:
+            self.pause_everything(until_s=later.global_pause_until_s)
+        self.refund_s += later.refund_s
 
     def add_sent(self, *, row_id: int, chat_id: int, message_id: int, at: datetime, kind: str, text: str | None) -> None:
         """A row delivered (by a send, or found by a probe)."""
         self.sent.append(
             {"row_id": row_id, "sent_at": at, "message_id": message_id, "chat_id": chat_id, "kind": kind[:32], "text": text}
         )
-
-    def add_retry(self, *, row_id: int, not_before: datetime, error: str, is_in_doubt: bool) -> None:
-        """A row to try again later."""
-        self.retries.append({"row_id": row_id, "not_before": not_before, "error": error[:300], "in_doubt": is_in_doubt})
-
-    def add_failed(self, *, row_id: int, at: datetime, error: str) -> None:
-        """A row that will never be sent."""
-        self.failed.append({"row_id": row_id, "at": at, "error": error[:300]})
-
-    def add_skipped(self, *, row_id: int, at: datetime, reason: str) -> None:
-        """A row not sent on purpose (muted, consent withdrawn, unreachable)."""
-        self.skipped.append({"row_id": row_id, "at": at, "error": reason})
 
     def pause_chat(self, *, chat_id: int, until: datetime) -> None:
         """Telegram asked us to leave this chat alone until then."""

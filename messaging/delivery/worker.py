@@ -7,23 +7,23 @@ whose outcome is unknown is settled without sending twice.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
 import secrets
 import socket
 import time
 from collections import deque
-from datetime import UTC, datetime
+from datetime import datetime
 
 from telegram.error import RetryAfter, TelegramError
 
-from db.dao.delivery.claims import ClaimCandidate, release_claims, requeue_expired_leases
+from db.dao.delivery.claims import ClaimCandidate
 from db.dao.delivery.outbox import fetch_known_message_ids
 from core.metrics import Metrics
 from db.engine import Database
-from messaging.delivery.claims import after, backoff_s, claim_batch
+from messaging.delivery.claims import ClaimedBatch, after, backoff_s, claim_batch
+from messaging.delivery.loop import ClaimingWorker
+from messaging.delivery.loop import utc as _utc
 from messaging.delivery.settings import DeliverySettings
 from messaging.outbox import markup_for_row
 from messaging.delivery.probe import probe_delivery
@@ -43,186 +43,42 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:32]}:{secrets.token_hex(4)}"
 
 
-class DeliveryWorker:
-    """One worker: a claim loop, one task per message, and a flusher."""
+class DeliveryWorker(ClaimingWorker[ClaimCandidate, PendingResults]):
+    """One worker: a claim loop, one task per message, and a flusher (messaging/delivery/loop.py)."""
+
+    log = logger
 
     def __init__(
         self, *, database: Database, bot: DeliveryBot, settings: DeliverySettings, worker_id: str | None = None,
         metrics: Metrics | None = None,
     ) -> None:
-        self.database = database
+        super().__init__(
+            database=database, delivery=settings, worker_id=worker_id or new_worker_id(), results=PendingResults(),
+            claim_threshold=max(1, min(settings.max_batch, settings.max_in_flight // 2)),
+        )
         self.metrics = metrics
         self.bot = bot
         self.settings = settings
-        self.worker_id = worker_id or new_worker_id()
-        self._results = PendingResults()
-        self._in_flight: dict[int, asyncio.Task[None]] = {}
-        self._rows: dict[int, ClaimCandidate] = {}
-        self._requests_started: set[int] = set()
-        self._stopping = asyncio.Event()
-        self._wake = asyncio.Event()
-        self._room = asyncio.Event()
-        self._flushed = asyncio.Event()
-        self._loop_task: asyncio.Task[None] | None = None
-        self._flush_task: asyncio.Task[None] | None = None
-        self._hand_back: asyncio.Future[None] | None = None
         self._recent_429s: deque[tuple[float, int]] = deque()
         # Enough for a second at the paid-broadcast rate; older entries fall off by themselves.
         self._recent_sends: deque[float] = deque(maxlen=2048)
-        self._paused_until_s = 0.0
-        self._last_reap_s = 0.0
-        self.sent_count = 0
-        self._claim_threshold = max(1, min(settings.max_batch, settings.max_in_flight // 2))
 
     async def start(self) -> None:
         """Start claiming and sending (the bot must be initialized)."""
-        self._loop_task = asyncio.create_task(self._claim_loop(), name=f"delivery-claims-{self.worker_id}")
-        self._flush_task = asyncio.create_task(self._flush_loop(), name=f"delivery-flush-{self.worker_id}")
+        self._start_loops()
 
-    def wake(self) -> None:
-        """Look for work now instead of at the next poll."""
-        self._wake.set()
+    async def _claim(self, *, wanted: int, now_s: float) -> ClaimedBatch:
+        return await claim_batch(self.database, settings=self.settings, worker_id=self.worker_id, wanted=wanted, now_s=now_s)
 
-    async def stop_claiming(self) -> None:
-        """Claim nothing more and hand back at once the rows claimed but not yet attempted (one transaction)."""
-        if self._hand_back is None:
-            self._hand_back = asyncio.ensure_future(self._hand_back_unstarted())
-        await self._hand_back
+    def _new_results(self) -> PendingResults:
+        return PendingResults()
 
-    async def _hand_back_unstarted(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        self._room.set()
-        if self._loop_task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-        not_started = [row_id for row_id in self._in_flight if row_id not in self._requests_started]
-        for row_id in not_started:
-            self._in_flight[row_id].cancel()
-        if not not_started:
-            return
-        try:
-            async with self.database.transaction() as session:
-                await release_claims(session, row_ids=not_started, worker_id=self.worker_id)
-        except Exception:  # noqa: BLE001 - their leases expire and the next worker checks them, then sends
-            logger.exception("delivery worker %s could not hand back %d message(s)", self.worker_id, len(not_started))
-            return
-        logger.info("delivery worker %s handed back %d message(s) not yet sent", self.worker_id, len(not_started))
-
-    async def stop(self, *, grace_s: float = 5.0) -> None:
-        """Stop claiming, finish sends in flight within `grace_s` (the rest are marked in doubt), record everything."""
-        await self.stop_claiming()
-        if self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()), timeout=grace_s)
-        cut_short = [self._rows[row_id] for row_id in self._in_flight if row_id in self._rows]
-        for task in list(self._in_flight.values()):
-            task.cancel()
-        if self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()))
-        # A request cut short may or may not have reached Telegram: the next worker probes before sending again.
-        settle_at = _utc(time.time() + self.settings.in_doubt_settle_s)
-        for row in cut_short:
-            self._results.add_retry(row_id=row.id, not_before=settle_at, error="stopped mid-send", is_in_doubt=True)
-        if cut_short:
-            logger.warning("delivery worker %s: %d send(s) still in flight at the end of the grace period, "
-                           "marked in doubt", self.worker_id, len(cut_short))
-        if self._flush_task is not None:
-            self._flush_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flush_task
-        await self._flush()  # every outcome still buffered, in one transaction
-
-    async def _claim_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self._reap_if_due()
-                room = self.settings.max_in_flight - len(self._in_flight)
-                # Claim in batches: waiting for room for a good batch saves a database round trip per message.
-                if room <= 0 or (self._in_flight and room < self._claim_threshold):
-                    self._room.clear()
-                    if not self._stopping.is_set():
-                        await self._wait(self._room, self.settings.poll_interval_s)
-                    continue
-                batch = await claim_batch(
-                    self.database,
-                    settings=self.settings,
-                    worker_id=self.worker_id,
-                    wanted=min(room, self.settings.max_batch),
-                    now_s=time.time(),
-                )
-            except Exception:  # noqa: BLE001 - the database may be briefly away; keep the worker alive
-                logger.exception("delivery worker could not claim work; retrying")
-                await self._wait(self._stopping, self.settings.poll_interval_s)
-                continue
-            for candidate, send_at_s in batch.rows:
-                task = asyncio.create_task(self._deliver(candidate, send_at_s))
-                self._in_flight[candidate.id] = task
-                self._rows[candidate.id] = candidate
-                task.add_done_callback(lambda _task, row_id=candidate.id: self._finished(row_id))
-            if batch.rows:
-                continue
-            await self._wait(self._wake, batch.wait_s or self.settings.poll_interval_s)
-            self._wake.clear()
-
-    def _finished(self, row_id: int) -> None:
-        self._in_flight.pop(row_id, None)
-        self._rows.pop(row_id, None)
-        self._requests_started.discard(row_id)
-        # Wake the claim loop only when there is room for a whole batch (not once per message).
-        if self.settings.max_in_flight - len(self._in_flight) >= self._claim_threshold or not self._in_flight:
-            self._room.set()
-
-    async def _wait(self, event: asyncio.Event, timeout_s: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout=timeout_s)
-
-    async def _reap_if_due(self) -> None:
-        now_s = time.time()
-        if now_s - self._last_reap_s < self.settings.reap_interval_s:
-            return
-        self._last_reap_s = now_s
-        async with self.database.transaction() as session:
-            requeued = await requeue_expired_leases(session, now=_utc(now_s))
-        if requeued:
-            logger.warning("%d message(s) left mid-send by a stopped worker will be checked, then sent", requeued)
-
-    async def _flush_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.flush_interval_s)
-            try:
-                await self._flush()
-            except Exception:  # noqa: BLE001 - outcomes stay buffered and are written next time
-                logger.exception("delivery worker could not record outcomes; retrying")
-
-    async def _flush(self) -> None:
-        pending = self._results
-        if not len(pending) and pending.global_pause_until_s is None and not pending.unreachable and not pending.refund_s:
-            return
-        results, self._results = self._results, PendingResults()
-        try:
-            await flush_results(self.database, results, now=_utc(time.time()))
-        except BaseException:
-            self._merge_back(results)
-            raise
-
-    def _merge_back(self, results: PendingResults) -> None:
-        current = self._results
-        for name in ("sent", "retries", "failed", "skipped", "chat_pauses"):
-            getattr(results, name).extend(getattr(current, name))
-        results.unreachable.update(current.unreachable)
-        if current.global_pause_until_s is not None:
-            results.pause_everything(until_s=current.global_pause_until_s)
-        results.refund_s += current.refund_s
-        self._results = results
+    async def _write_results(self, results: PendingResults, *, now: datetime) -> None:
+        await flush_results(self.database, results, now=now)
 
     async def _deliver(self, row: ClaimCandidate, send_at_s: float) -> None:
-        delay_s = max(send_at_s, self._paused_until_s) - time.time()
-        if delay_s > 0:
-            await asyncio.sleep(delay_s)
-        now = _utc(time.time())
-        reason = _skip_reason(row)
-        if reason is not None:
-            self._results.add_skipped(row_id=row.id, at=now, reason=reason)
+        now = await self._due(row_id=row.id, send_at_s=send_at_s, skip_reason=_skip_reason(row))
+        if now is None:
             return
         assert row.chat_id is not None and row.text is not None
         markup = markup_for_row(row.reply_markup, outbox_id=row.id)
@@ -245,7 +101,6 @@ class DeliveryWorker:
         self._results.add_sent(
             row_id=row.id, chat_id=row.chat_id, message_id=message_id, at=done, kind=row.purpose, text=row.text
         )
-
 
     async def _settle_doubt(self, row: ClaimCandidate, markup: str) -> bool:
         """Probe for an earlier send of this row; True when it still has to be sent."""
@@ -334,6 +189,3 @@ def _skip_reason(row: ClaimCandidate) -> str | None:
         return "muted"
     return None
 
-
-def _utc(epoch_s: float) -> datetime:
-    return datetime.fromtimestamp(epoch_s, tz=UTC)
