@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from db.dao.delivery.claims import (
     lock_rate_bucket,
+    save_claims,
     save_finished_without_sending,
     save_rate_bucket,
     save_retries,
@@ -25,7 +26,6 @@ from db.dao.delivery.notify_claims import (
     fetch_bucket_pauses,
     fetch_claimable_notify_rows,
     hold_bucket,
-    save_notify_claims,
     save_notify_sent,
 )
 from db.engine import Database
@@ -72,10 +72,10 @@ async def claim_notify_batch(
         candidates = await fetch_claimable_notify_rows(session, channels=open_channels, now=now, limit=plan.count)
         if not candidates:
             return NotifyBatch(held=held)
-        # Claiming counts as an attempt (save_notify_claims increments it in the database too).
+        # Claiming counts as an attempt (save_claims increments it in the database too).
         rows = [(replace(candidate, attempts=candidate.attempts + 1), plan.start_s + index * plan.interval_s)
                 for index, candidate in enumerate(candidates)]
-        await save_notify_claims(session, row_ids=[candidate.id for candidate, _ in rows], worker_id=worker_id,
+        await save_claims(session, note_probe_start=False, row_ids=[candidate.id for candidate, _ in rows], worker_id=worker_id,
                                  now=now, lease_expires_at=_at(rows[-1][1] + lease_s))
         await save_rate_bucket(session, name=RATE_BUCKET, next_slot_at_s=plan.start_s + len(rows) * plan.interval_s)
     return NotifyBatch(rows=rows, held=held)

@@ -146,30 +146,29 @@ async def fetch_claimable_rows(session: AsyncSession, *, now: datetime, limit: i
 
 
 async def save_claims(
-    session: AsyncSession, *, row_ids: Sequence[int], worker_id: str, now: datetime, lease_expires_at: datetime
+    session: AsyncSession, *, row_ids: Sequence[int], worker_id: str, now: datetime, lease_expires_at: datetime,
+    note_probe_start: bool = True,
 ) -> None:
-    """Mark rows as sending, leased to this worker; note each chat's newest known message id (for probing)."""
+    """Mark rows as sending, leased to this worker; for Telegram, note each chat's newest known message id (probing)."""
     if not row_ids:
         return
-    # Every message in and out is in the message log, so its newest id for the chat is where a probe starts.
-    newest_known = (
-        select(func.max(_log.c.telegram_message_id)).where(_log.c.chat_id == _outbox.c.chat_id).scalar_subquery()
-    )
-    await session.exec(
-        update(_outbox)
-        .where(_outbox.c.id.in_(list(row_ids)))
-        .values(
-            state=OutboxState.SENDING.value,
-            sending_at=now,
-            attempts=_outbox.c.attempts + 1,
-            lease_owner=worker_id,
-            lease_expires_at=lease_expires_at,
-            # An in-doubt row keeps the id from its first attempt: its message, if any, came after that.
-            probe_from_message_id=case(
-                (_outbox.c.is_in_doubt, _outbox.c.probe_from_message_id), else_=func.coalesce(newest_known, 0)
-            ),
+    values: dict[str, Any] = {
+        "state": OutboxState.SENDING.value,
+        "sending_at": now,
+        "attempts": _outbox.c.attempts + 1,
+        "lease_owner": worker_id,
+        "lease_expires_at": lease_expires_at,
+    }
+    if note_probe_start:
+        # Every message in and out is in the message log, so its newest id for the chat is where a probe starts.
+        newest_known = (
+            select(func.max(_log.c.telegram_message_id)).where(_log.c.chat_id == _outbox.c.chat_id).scalar_subquery()
         )
-    )
+        # An in-doubt row keeps the id from its first attempt: its message, if any, came after that.
+        values["probe_from_message_id"] = case(
+            (_outbox.c.is_in_doubt, _outbox.c.probe_from_message_id), else_=func.coalesce(newest_known, 0)
+        )
+    await session.exec(update(_outbox).where(_outbox.c.id.in_(list(row_ids))).values(**values))
 
 
 async def save_chat_schedule(session: AsyncSession, *, next_send_at: Sequence[tuple[int, datetime]]) -> None:

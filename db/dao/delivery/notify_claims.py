@@ -107,20 +107,6 @@ async def fetch_claimable_notify_rows(
     ]
 
 
-async def save_notify_claims(
-    session: AsyncSession, *, row_ids: Sequence[int], worker_id: str, now: datetime, lease_expires_at: datetime
-) -> None:
-    """Mark rows as sending, leased to this worker."""
-    if not row_ids:
-        return
-    await session.exec(
-        update(_outbox)
-        .where(_outbox.c.id.in_(list(row_ids)))
-        .values(state=OutboxState.SENDING.value, sending_at=now, attempts=_outbox.c.attempts + 1,
-                lease_owner=worker_id, lease_expires_at=lease_expires_at)
-    )
-
-
 async def save_notify_sent(session: AsyncSession, *, sent: Sequence[dict[str, Any]]) -> None:
     """Rows Notify accepted: keys row_id, notify_id, sent_at.
 
