@@ -146,24 +146,23 @@ class ChangeRecorder:
 
 def apply_mobile(contact: FamilyContact, mobile_e164: str | None, recorder: ChangeRecorder) -> list[ContactChange]:
     """Set or remove the mobile; a removed mobile cannot stay the channel used first."""
-    if contact.mobile_e164 == mobile_e164:
-        return []
-    contact.mobile_e164 = mobile_e164
-    recorder.touch(contact)
-    changes = [recorder.record(contact, ContactChangeAction.ADDED if mobile_e164 else ContactChangeAction.REMOVED, ContactChannel.SMS)]
-    if mobile_e164 is None and contact.preferred_channel == ContactChannel.SMS:
-        changes.extend(_fall_back(contact, recorder))
-    return changes
+    return _apply_detail(contact, "mobile_e164", mobile_e164, channel=ContactChannel.SMS, recorder=recorder)
 
 
 def apply_email(contact: FamilyContact, email: str | None, recorder: ChangeRecorder) -> list[ContactChange]:
     """Set or remove the email; a removed email cannot stay the channel used first."""
-    if contact.email == email:
+    return _apply_detail(contact, "email", email, channel=ContactChannel.EMAIL, recorder=recorder)
+
+
+def _apply_detail(
+    contact: FamilyContact, field: str, value: str | None, *, channel: ContactChannel, recorder: ChangeRecorder
+) -> list[ContactChange]:
+    if getattr(contact, field) == value:
         return []
-    contact.email = email
+    setattr(contact, field, value)
     recorder.touch(contact)
-    changes = [recorder.record(contact, ContactChangeAction.ADDED if email else ContactChangeAction.REMOVED, ContactChannel.EMAIL)]
-    if email is None and contact.preferred_channel == ContactChannel.EMAIL:
+    changes = [recorder.record(contact, ContactChangeAction.ADDED if value else ContactChangeAction.REMOVED, channel)]
+    if value is None and contact.preferred_channel == channel:
         changes.extend(_fall_back(contact, recorder))
     return changes
 
