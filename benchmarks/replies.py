@@ -192,7 +192,10 @@ def print_results(label: str, figures: dict[str, TurnFigures]) -> None:
     """One block per bot and database."""
     total = sum(len(f.seconds) for f in figures.values())
     wall = sum(f.wall_s for f in figures.values())
-    everything = TurnFigures(kind="all turns", seconds=[s for f in figures.values() for s in f.seconds], wall_s=wall)
+    everything = TurnFigures(
+        kind="all turns", seconds=[s for f in figures.values() for s in f.seconds],
+        fetch_seconds=[s for f in figures.values() for s in f.fetch_seconds], wall_s=wall,
+    )
     print(f"{label}: {total} answered turns")
     for turn in figures.values():
         print(turn.line())

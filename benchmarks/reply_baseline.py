@@ -2,7 +2,8 @@
 
     python -m benchmarks.reply_baseline --api http://127.0.0.1:PORT --token TOKEN
 
-PTB's Application with its defaults and concurrent_updates(True), long polling like `carerline serve`.
+PTB's Application with its defaults and concurrent_updates(True), long polling like `carerline serve`, on the
+same aiohttp request backend as Carerline (--httpx for PTB's default httpx one).
 It answers the crowd's turns with the same callback data shapes, so one crowd script drives both bots.
 """
 
@@ -12,6 +13,8 @@ import argparse
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from messaging.channels.telegram import AiohttpRequest
 
 NOTICE = "Welcome. Our privacy notice: https://example.org/privacy\n\nDo you agree?"
 
@@ -70,10 +73,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--api", required=True)
     parser.add_argument("--token", required=True)
+    parser.add_argument("--httpx", action="store_true", help="PTB's default httpx backend instead of Carerline's aiohttp one")
     args = parser.parse_args()
-    application = (
-        Application.builder().token(args.token).base_url(f"{args.api}/bot").concurrent_updates(True).build()
-    )
+    builder = Application.builder().token(args.token).base_url(f"{args.api}/bot").concurrent_updates(True)
+    if not args.httpx:
+        builder = builder.request(AiohttpRequest(connection_pool_size=64, timeout_s=15.0)).get_updates_request(
+            AiohttpRequest(connection_pool_size=1, timeout_s=40.0)
+        )
+    application = builder.build()
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("menu", show_menu))
     application.add_handler(CallbackQueryHandler(pressed))

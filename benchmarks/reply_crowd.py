@@ -1,8 +1,10 @@
 """The crowd: N parents acting at once through the emulator's control API, each turn timed to the bot's answer.
 
-A turn's reply time runs from just before the parent's action reaches the emulator to the first thing the bot
-does in that chat afterwards (a new message, an edited message, or an answered button press), seen by
-long-polling the chat. Every parent does the same turns in phases, all parents at once in each phase.
+Every parent does the same turns in phases. In each phase every parent's action is queued in one instant
+(POST /_emulator/crowd), and the emulator's reply clock times each turn as Telegram's servers would see it:
+from the Update being queued to the bot's first request answering it (a new message in that chat, an edit,
+or for a button press the press answered). The load generator's own delays never count as the bot's, and
+it sits idle while the bot answers, so the bot and the emulator have the machine to themselves.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ class TurnFigures:
 
     kind: str
     seconds: list[float] = field(default_factory=list)
+    fetch_seconds: list[float] = field(default_factory=list)
     wall_s: float = 0.0
     failures: int = 0
 
-    def percentile(self, share: float) -> float:
-        """The share-th reply time (0.5 = median), nearest rank."""
-        ordered = sorted(self.seconds)
+    def percentile(self, share: float, *, of: list[float] | None = None) -> float:
+        """The share-th reply time (0.5 = median), nearest rank (or of another list of seconds)."""
+        ordered = sorted(self.seconds if of is None else of)
         if not ordered:
             return float("nan")
         return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
@@ -47,7 +50,9 @@ class TurnFigures:
         return (
             f"  {self.kind:<9} p50 {1000 * self.percentile(0.5):7.0f} ms  p95 {1000 * self.percentile(0.95):7.0f} ms  "
             f"p99 {1000 * self.percentile(0.99):7.0f} ms  max {1000 * max(self.seconds):7.0f} ms  "
-            f"{rate:6.1f} updates/s  (mean {1000 * statistics.fmean(self.seconds):.0f} ms, n={len(self.seconds)}){failed}"
+            f"{rate:6.1f} updates/s  (mean {1000 * statistics.fmean(self.seconds):.0f} ms, n={len(self.seconds)}; "
+            f"waiting to be fetched p50 {1000 * self.percentile(0.5, of=self.fetch_seconds):.0f} ms "
+            f"p95 {1000 * self.percentile(0.95, of=self.fetch_seconds):.0f} ms){failed}"
         )
 
 
@@ -68,7 +73,6 @@ class Parent:
         self.http = http
         self.chat_id = chat_id
         self.snapshot: dict[str, Any] = {"version": 0, "messages": [], "callback_answers": []}
-        self.strict_press = False
         self.is_stuck = False
         self.pressed: tuple[int, str] | None = None
 
@@ -107,37 +111,6 @@ class Parent:
             await self.refresh(after_version=self.snapshot["version"], timeout_s=min(remaining, 20))
         return found
 
-    async def timed(self, action: Callable[[], Awaitable[None]], *, pressed_message_id: int | None = None) -> float:
-        """Do the action; seconds until the bot answers in this chat.
-
-        After a typed message any bot action counts. After a button press only an answer to that press counts
-        (the press answered, the pressed message edited, or a new message), and for the "seen" press only the
-        first two, so that a message the outbox was already sending cannot pass for the answer.
-        """
-        await self.refresh()
-        before = _signature(self.snapshot)
-        pressed_before = self._message(pressed_message_id)
-        started = time.monotonic()
-        await action()
-        deadline = started + TURN_TIMEOUT_S
-        while not self._is_answered(before, pressed_message_id, pressed_before):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"chat {self.chat_id}: no answer")
-            await self.refresh(after_version=self.snapshot["version"], timeout_s=min(remaining, 20))
-        return time.monotonic() - started
-
-    def _message(self, message_id: int | None) -> dict[str, Any] | None:
-        return next((m for m in self.snapshot["messages"] if m["message_id"] == message_id), None)
-
-    def _is_answered(self, before: tuple[Any, ...], pressed_id: int | None, pressed_before: dict[str, Any] | None) -> bool:
-        now = _signature(self.snapshot)
-        if pressed_id is None:
-            return now != before
-        if now[1] > before[1] or self._message(pressed_id) != pressed_before:
-            return True
-        return self.strict_press is False and now[0] != before[0]
-
     async def send(self, text: str) -> None:
         """Type and send a message."""
         await self._post("/send", {"text": text})
@@ -152,14 +125,31 @@ class Parent:
         await self.press(message_id, data)
 
 
+async def _fire(http: aiohttp.ClientSession, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every action queued in one instant; each turn as the emulator timed it (reply_s None if unanswered)."""
+    async with http.post("/_emulator/crowd", json={"actions": actions}) as response:
+        response.raise_for_status()
+        turn_ids = (await response.json())["turn_ids"]
+    deadline = time.monotonic() + TURN_TIMEOUT_S
+    while True:
+        remaining = deadline - time.monotonic()
+        body = {"turn_ids": turn_ids, "timeout": max(0.0, min(remaining, 50))}
+        async with http.post("/_emulator/turns", json=body) as response:
+            response.raise_for_status()
+            turns: list[dict[str, Any]] = (await response.json())["turns"]
+        if remaining <= 0 or all(turn["reply_s"] is not None for turn in turns):
+            return turns
+
+
 async def _phase(
-    kind: str, parents: list[Parent], act: Callable[[Parent], Awaitable[float]],
+    kind: str, http: aiohttp.ClientSession, parents: list[Parent], action: Callable[[Parent], dict[str, Any]],
     prepare: Callable[[Parent], Awaitable[None]] | None = None,
 ) -> TurnFigures:
-    """Prepare every parent (untimed), then all act at once; the phase's wall time is the acting part.
+    """Prepare every parent (untimed), then all act in the same instant.
 
-    A parent whose preparation or turn failed (no answer within TURN_TIMEOUT_S) counts as unanswered here
-    and sits out the later phases.
+    Reply times are the emulator's: from the action queued as an Update to the bot's first answer to it.
+    The phase's wall time runs to the last answer. A parent whose preparation failed, or whose turn had
+    no answer within TURN_TIMEOUT_S, counts as unanswered and sits out the later phases.
     """
     figures = TurnFigures(kind=kind)
     if prepare is not None:
@@ -169,16 +159,15 @@ async def _phase(
             parent.is_stuck = isinstance(outcome, BaseException)
     acting = [parent for parent in parents if not parent.is_stuck]
     figures.failures = len(parents) - len(acting)
-    started = time.monotonic()
-    outcomes = await asyncio.gather(*(act(parent) for parent in acting), return_exceptions=True)
-    figures.wall_s = time.monotonic() - started
-    for parent, outcome in zip(acting, outcomes, strict=True):
-        parent.is_stuck = isinstance(outcome, BaseException)
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
+    turns = await _fire(http, [{"user_id": parent.chat_id, **action(parent)} for parent in acting])
+    for parent, turn in zip(acting, turns, strict=True):
+        if turn["reply_s"] is None:
+            parent.is_stuck = True
             figures.failures += 1
         else:
-            figures.seconds.append(outcome)
+            figures.seconds.append(turn["reply_s"])
+            figures.fetch_seconds.append(turn["fetch_s"])
+    figures.wall_s = max(figures.seconds, default=0.0)
     return figures
 
 
@@ -189,10 +178,10 @@ def _waits_for(prefix: str) -> Callable[[Parent], Awaitable[None]]:
     return prepare
 
 
-async def _press_prepared(parent: Parent) -> float:
+def _press_prepared(parent: Parent) -> dict[str, Any]:
     assert parent.pressed is not None
     message_id, data = parent.pressed
-    return await parent.timed(lambda: parent.press(message_id, data), pressed_message_id=message_id)
+    return {"message_id": message_id, "callback_data": data}
 
 
 async def _reach_feedback_words(parent: Parent) -> None:
@@ -204,10 +193,6 @@ async def _reach_feedback_words(parent: Parent) -> None:
     await parent.wait_for_button("fb:skip:")
 
 
-async def _type_feedback(parent: Parent) -> float:
-    return await parent.timed(lambda: parent.send(FEEDBACK_SENTENCE))
-
-
 async def run_crowd(
     *, emulator_url: str, chat_ids: list[int], deliver_notices: Callable[[list[int]], Awaitable[None]]
 ) -> dict[str, TurnFigures]:
@@ -217,14 +202,14 @@ async def run_crowd(
     async with aiohttp.ClientSession(base_url=emulator_url, connector=connector, timeout=timeout) as http:
         parents = [Parent(http=http, chat_id=chat_id) for chat_id in chat_ids]
         figures: dict[str, TurnFigures] = {}
-        figures["start"] = await _phase("start", parents, lambda p: p.timed(lambda: p.send("/start")))
-        figures["consent"] = await _phase("consent", parents, _press_prepared, _waits_for("consent:agree"))
-        figures["menu"] = await _phase("menu", parents, _press_prepared, _waits_for("menu:"))
-        figures["feedback"] = await _phase("feedback", parents, _type_feedback, _reach_feedback_words)
+        figures["start"] = await _phase("start", http, parents, lambda parent: {"text": "/start"})
+        figures["consent"] = await _phase("consent", http, parents, _press_prepared, _waits_for("consent:agree"))
+        figures["menu"] = await _phase("menu", http, parents, _press_prepared, _waits_for("menu:"))
+        figures["feedback"] = await _phase(
+            "feedback", http, parents, lambda parent: {"text": FEEDBACK_SENTENCE}, _reach_feedback_words
+        )
         await deliver_notices(chat_ids)
-        for parent in parents:
-            parent.strict_press = True
-        figures["seen"] = await _phase("seen", parents, _press_prepared, _waits_for("ack:"))
+        figures["seen"] = await _phase("seen", http, parents, _press_prepared, _waits_for("ack:"))
         return figures
 
 

@@ -69,9 +69,7 @@ class ControlApi:
         self.emulator = emulator
 
     def _user_id(self, request: web.Request) -> int:
-        user_id = int(request.match_info["user_id"])
-        self.emulator.user(user_id=user_id)
-        return user_id
+        return self._user_id_value(request.match_info["user_id"])
 
     async def info(self, request: web.Request) -> web.Response:
         """Bot identity and emulator status."""
@@ -237,6 +235,60 @@ class ControlApi:
             raise LookupError(f"unknown message kind {kind!r}")
         return _json(message)
 
+    async def crowd(self, request: web.Request) -> web.Response:
+        """Many people act in the same instant: body {"actions": [{"user_id", "text"} or
+        {"user_id", "message_id", "callback_data"}, ...]}. All are checked before any is queued;
+        answers {"turn_ids": [...]} in the same order, for /turns."""
+        actions = (await _body(request)).get("actions")
+        if not isinstance(actions, list) or not actions:
+            raise ValueError("actions must be a non-empty list")
+        for index, action in enumerate(actions):
+            self._check_crowd_action(index, action)
+        people, clock = self.emulator.people, self.emulator.state.reply_clock
+        turn_ids = []
+        for action in actions:
+            user_id = int(action["user_id"])
+            if "text" in action:
+                people.write(user_id=user_id, kind="text", text=str(action["text"]))
+            else:
+                people.press(
+                    user_id=user_id, message_id=int(action["message_id"]), callback_data=str(action["callback_data"])
+                )
+            turn_ids.append(clock.latest_turn_id(chat_id=user_id))
+        return _json({"turn_ids": turn_ids})
+
+    def _check_crowd_action(self, index: int, action: Any) -> None:
+        if not isinstance(action, dict) or "user_id" not in action:
+            raise ValueError(f"actions[{index}] must be an object with user_id")
+        user_id = self._user_id_value(action["user_id"])
+        if "text" in action:
+            if not str(action["text"]).strip():
+                raise ValueError(f"actions[{index}]: text must not be empty")
+            return
+        message = self.emulator.state.find_message(user_id, int(_required(action, "message_id")))
+        if message is None or not message.from_bot or action.get("callback_data") not in message.callback_data_values():
+            raise LookupError(f"actions[{index}]: chat {user_id} has no such button")
+
+    def _user_id_value(self, raw: Any) -> int:
+        user_id = int(raw)
+        self.emulator.user(user_id=user_id)
+        return user_id
+
+    async def turns(self, request: web.Request) -> web.Response:
+        """Reply times of turns: body {"turn_ids": [...], "timeout": s}; waits until all are answered
+        or the timeout, then answers {"turns": [{"turn_id", "chat_id", "kind", "reply_s", "answered_by"}]}."""
+        body = await _body(request)
+        turn_ids = [int(turn_id) for turn_id in body.get("turn_ids") or []]
+        timeout_s = min(float(body.get("timeout", 25)), MAX_LONG_POLL_S)
+        state = self.emulator.state
+        deadline = time.monotonic() + timeout_s
+        while True:
+            turns = state.reply_clock.turns(turn_ids)
+            remaining = deadline - time.monotonic()
+            if all(turn.answered is not None for turn in turns) or remaining <= 0:
+                return _json({"turns": [turn.to_dict() for turn in turns]})
+            await state.turn_feed.wait_for_change(after_version=state.turn_feed.version, timeout_s=remaining)
+
     async def download_document(self, request: web.Request) -> web.StreamResponse:
         """Download a document attached to a message in this chat."""
         user_id = self._user_id(request)
@@ -271,6 +323,8 @@ def add_control_routes(app: web.Application, *, emulator: EmulatedTelegram) -> N
         ("POST", "/chats/{user_id:-?\\d+}/press", api.press),
         ("GET", "/chats/{user_id:-?\\d+}/documents/{message_id:\\d+}", api.download_document),
         ("POST", "/chats/{user_id:-?\\d+}/{kind}", api.send_other),
+        ("POST", "/crowd", api.crowd),
+        ("POST", "/turns", api.turns),
     ]
     for method, path, handler in routes:
         app.router.add_route(method, PREFIX + path, _guarded(handler))

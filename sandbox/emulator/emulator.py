@@ -10,6 +10,8 @@ from aiohttp import web
 from sandbox.emulator.server import build_app
 from sandbox.emulator.world import EmulatedTelegram
 
+LISTEN_BACKLOG = 2048
+
 
 class BotApiEmulator(EmulatedTelegram):
     """An in-process Telegram Bot API over real HTTP, with people you can act as."""
@@ -27,7 +29,9 @@ class BotApiEmulator(EmulatedTelegram):
             raise RuntimeError("emulator already started")
         runner = web.AppRunner(build_app(self), access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        # Telegram accepts any number of connections at once; aiohttp's default backlog of 128 would make a
+        # bot opening hundreds of connections in one burst wait a second for TCP to retry the refused ones.
+        site = web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG)
         await site.start()
         bound_port = runner.addresses[0][1]
         public_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host

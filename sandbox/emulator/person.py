@@ -104,7 +104,8 @@ class PersonSimulator:
         )
         state.add_message(message)
         payload = state.message_to_api(message)
-        state.enqueue_update(update_type="message", payload=payload)
+        update = state.enqueue_update(update_type="message", payload=payload)
+        state.reply_clock.person_wrote(chat_id=message.chat_id, update_id=update["update_id"])
         return payload
 
     def edit(self, *, user_id: int, message_id: int, text: str) -> dict[str, Any]:
@@ -156,8 +157,11 @@ class PersonSimulator:
             "chat_instance": str(int(chat_instance, 16)),
             "data": callback_data,
         }
-        state.enqueue_update(update_type="callback_query", payload=payload)
+        update = state.enqueue_update(update_type="callback_query", payload=payload)
         state.touch_chat(user_id)
+        state.reply_clock.person_pressed(
+            chat_id=user_id, update_id=update["update_id"], query_id=query.query_id, message_id=message_id
+        )
         return payload
 
     # --- attachment builders ----------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from sandbox.emulator import errors
 from sandbox.emulator.errors import ApiError
+from sandbox.emulator.reply_clock import ReplyClock
 from sandbox.emulator.models import (
     CallbackAnswer,
     EmulatedGroup,
@@ -99,6 +100,8 @@ class EmulatorState:
         # (with hundreds of chats polled at once, waking every poller on every change costs O(chats^2)).
         self.chat_feeds: dict[int, ChangeFeed] = {}
         self.stats = EmulatorStats()
+        self.turn_feed = ChangeFeed()
+        self.reply_clock = ReplyClock(on_answer=self.turn_feed.bump)
 
     # --- people and chats -------------------------------------------------------------
 
@@ -177,6 +180,8 @@ class EmulatorState:
         """Store a message and announce the change."""
         self.chat_messages.setdefault(message.chat_id, []).append(message)
         self.touch_chat(message.chat_id)
+        if message.from_bot:
+            self.reply_clock.bot_sent(chat_id=message.chat_id)
         return message
 
     def find_message(self, chat_id: int, message_id: int) -> SentMessage | None:

@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from sandbox.emulator.emulator import LISTEN_BACKLOG
 from sandbox.notify.server import build_app
 from sandbox.notify.world import GENERIC_TEMPLATE_IDS, NotifyService, new_callback_token
 
@@ -28,7 +29,7 @@ class NotifyEmulator(NotifyService):
         await self.callbacks.open()
         runner = web.AppRunner(build_app(self), access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG).start()
         bound_port = runner.addresses[0][1]
         public_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
         self._runner, self._url = runner, f"http://{public_host}:{bound_port}"

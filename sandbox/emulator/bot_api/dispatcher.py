@@ -61,7 +61,9 @@ class UpdateDispatcher:
         while True:
             state.drop_disallowed_updates(state.allowed_updates)
             if state.pending_updates:
-                return state.pending_updates[:limit]
+                handed_over = state.pending_updates[:limit]
+                state.reply_clock.updates_fetched([update["update_id"] for update in handed_over])
+                return handed_over
             if generation != self._poll_generation:
                 raise ApiError(409, self._superseded_reason)
             remaining = deadline - time.monotonic()
@@ -92,6 +94,7 @@ class UpdateDispatcher:
             update = state.pending_updates[0]
             error = await self._post_update(url, update)
             if error is None:
+                state.reply_clock.updates_fetched([update["update_id"]])
                 state.pending_updates = [
                     u for u in state.pending_updates if u["update_id"] != update["update_id"]
                 ]

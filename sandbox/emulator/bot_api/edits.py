@@ -76,6 +76,7 @@ def _apply_edit(
     )
     message.edit_date = int(time.time())
     ctx.state.touch_chat(message.chat_id)
+    ctx.state.reply_clock.bot_edited(chat_id=message.chat_id, message_id=message.message_id)
     return ctx.state.message_to_api(message)
 
 

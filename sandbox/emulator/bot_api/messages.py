@@ -250,6 +250,7 @@ async def answer_callback_query(ctx: MethodContext) -> bool:
         )
     )
     state.touch_chat(query.chat_id)
+    state.reply_clock.bot_answered_press(chat_id=query.chat_id, query_id=query.query_id)
     return True
 
 
