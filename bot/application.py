@@ -30,8 +30,10 @@ from bot.routing.turn_start import begin_turn
 from bot.menu import register_commands
 from bot.operator_flow.gate import operator_gate
 from bot.intake.polling import ScreenedUpdatesRequest
+from messaging.channels.telegram import AiohttpRequest
 from bot.intake.processing import PerChatUpdateProcessor, concurrent_updates_for
 
+REPLY_CONNECTIONS = 64  # room for every processing slot's request with some over; see bot/intake/processing.py
 RECORDING_GROUP = -3  # runs before every other group
 TURN_GROUP = -2  # then the flood throttle and the chat's state, read once for the handlers in group 0
 OPERATOR_GROUP = -1  # then operator chats (bot/operator_flow), which never reach the family handlers in group 0
@@ -48,11 +50,8 @@ def build_bot_application(*, services: Dependencies, webhook_mode: bool) -> Care
         .base_file_url(f"{root}/file/bot")
         .context_types(ContextTypes(context=CarerlineContext))
         .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates=concurrent_updates_for(services.database)))
-        .connect_timeout(10.0)
-        .read_timeout(15.0)
-        .write_timeout(15.0)
-        .pool_timeout(10.0)
-        .get_updates_request(ScreenedUpdatesRequest(connection_pool_size=1, read_timeout=40.0, connect_timeout=10.0))
+        .request(AiohttpRequest(connection_pool_size=REPLY_CONNECTIONS, timeout_s=15.0))
+        .get_updates_request(ScreenedUpdatesRequest(connection_pool_size=1, timeout_s=40.0))
         .post_init(register_commands)
     )
     if webhook_mode:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import RequestData
 
+from messaging.channels.telegram import AiohttpRequest
 from messaging.channels.telegram_updates import screen_updates
 
 
-class ScreenedUpdatesRequest(HTTPXRequest):
-    """PTB's default HTTP backend for getUpdates, with each returned update screened."""
+class ScreenedUpdatesRequest(AiohttpRequest):
+    """Our HTTP backend for getUpdates, with each returned update screened."""
 
     async def post(self, url: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any) -> Any:
         """Fetch as usual; screen the updates when the method was getUpdates."""

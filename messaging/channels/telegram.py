@@ -1,8 +1,12 @@
-"""The delivery engine's Bot API client: PTB's `telegram.Bot` over an aiohttp connection pool.
+"""PTB's `telegram.Bot` over an aiohttp connection pool, for the delivery engine and the reply bot.
 
-PTB lets any networking backend sit under `Bot` through `telegram.request.BaseRequest`. We use
-aiohttp (already our web server) because on our 2-core servers httpx spent 1-4 ms of CPU per
-request against 0.2 ms for aiohttp, which alone would cap a worker below 1,000 messages/s.
+PTB lets any networking backend sit under `Bot` through `telegram.request.BaseRequest` (ptbcontrib's
+`aiohttp_request` is the community version; it is not on PyPI). We use aiohttp (already our web server)
+because on our 2-core servers httpx spent 1-4 ms of CPU per request against 0.2 ms for aiohttp, which
+alone would cap a worker below 1,000 messages/s, and because httpcore's pool slows down sharply with
+hundreds of requests in flight (200 at once took 0.3-4.5 s against 7-25 ms for aiohttp; httpcore's
+`_assign_requests_to_connections` is O(connections x requests), encode/httpcore#1035), which is exactly
+a crowd of parents being answered at once.
 Connection failures are raised as `ConnectionLost`, so the worker can tell "the request may have
 reached Telegram" (lost connection, timeout) from "Telegram refused it" (an HTTP status).
 """
@@ -68,7 +72,8 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: object = BaseRequest.DEFAULT_NONE,
         pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Send one Bot API request; (HTTP status, body)."""
+        """Send one Bot API request; (HTTP status, body). Timeouts PTB passes for this call (getUpdates
+        adds its long-poll time to the read timeout) replace the pool's default total timeout."""
         if self._session is None:
             raise RuntimeError("AiohttpRequest is not initialized")
         data: aiohttp.FormData | bytes | None = None
@@ -89,12 +94,29 @@ class AiohttpRequest(BaseRequest):
             parsed = self._urls.get(url)
             if parsed is None:
                 parsed = self._urls.setdefault(url, yarl.URL(url))
-            async with self._session.request(method, parsed, data=data, headers=headers) as response:
+            timeout = self._timeout_for(read_timeout=read_timeout, connect_timeout=connect_timeout, pool_timeout=pool_timeout)
+            per_call = {} if timeout is None else {"timeout": timeout}
+            async with self._session.request(method, parsed, data=data, headers=headers, **per_call) as response:
                 return response.status, await response.read()
         except asyncio.TimeoutError as error:
             raise TimedOut("the Bot API did not answer in time") from error
         except aiohttp.ClientError as error:
             raise ConnectionLost(f"connection lost: {error.__class__.__name__}: {error}") from error
+
+
+    def _timeout_for(
+        self, *, read_timeout: object, connect_timeout: object, pool_timeout: object
+    ) -> aiohttp.ClientTimeout | None:
+        given = (read_timeout, connect_timeout, pool_timeout)
+        if all(value is BaseRequest.DEFAULT_NONE for value in given):
+            return None  # the session's own total timeout
+
+        def chosen(value: object) -> float | None:
+            return self._timeout_s if value is BaseRequest.DEFAULT_NONE else value  # type: ignore[return-value]
+
+        return aiohttp.ClientTimeout(
+            total=None, connect=chosen(pool_timeout), sock_connect=chosen(connect_timeout), sock_read=chosen(read_timeout)
+        )
 
 
 class DeliveryBot(Bot):
