@@ -8,18 +8,11 @@ from telegram import InlineKeyboardMarkup, Message
 
 from bot.context import CarerlineContext
 from bot.replies import send_reply
-from services.carers.conversations import ChatContext, ThrottleDecision
+from services.carers.arrivals import TurnOpening
+from services.carers.conversations import ChatContext
 
 _TURN_ATTRIBUTE = "carerline_turn"
 _OPENING_ATTRIBUTE = "carerline_turn_opening"
-
-
-@dataclass(frozen=True)
-class TurnOpening:
-    """What the recording transaction also read for the turn: the throttle's decision and the chat's state."""
-
-    decision: ThrottleDecision
-    chat: ChatContext
 
 
 @dataclass(frozen=True)

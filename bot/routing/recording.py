@@ -1,55 +1,53 @@
-"""Record every incoming update before any other handler sees it, in one short transaction with the turn's reads."""
+"""Record every incoming update before any other handler sees it, with the reads its turn starts from.
+
+The updates of a crowd are recorded together (group commit): whatever arrived while the last group was being
+written goes into the next one, so a crowd makes a few short transactions instead of one each. Every update
+still waits until its own record is committed before any handler runs.
+"""
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import Chat, Update
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import CarerlineContext
-from bot.turns import TurnOpening, remember_opening
+from bot.turns import remember_opening
 from bot.updates import summarise_update
-from db.dao.carers.accounts import fetch_carer_by_chat_id
-from db.dao.delivery.message_log import save_inbound_message
+from db.dao.delivery.message_log import InboundRow
+from db.group_commit import GroupCommit
 from db.types import fits_bigint, utc_now
 from messaging.channels.telegram_updates import has_replaced_characters, is_unreadable
-from services.carers.conversations import load_chat_context, register_update
+from services.carers.arrivals import Arrival, ArrivalRecord, record_arrivals
+
+_RECORDER_KEY = "carerline_update_recorder"
+MAX_UPDATES_PER_WRITE = 200
 
 
 async def record_incoming_update(update: Update, context: CarerlineContext) -> None:
     """Keep the council's copy of what arrived; stop here if it is a redelivery or could not be read.
 
-    The same transaction counts the update in the chat's flood window and reads the chat's carer (once) and
-    conversation state for `begin_turn`, so a turn starts with one write, not two.
+    The same write counts the update in the chat's flood window and reads the chat's carer and conversation
+    state for `begin_turn`, so a turn starts with one write.
     """
     if not fits_bigint(update.update_id):
         raise ApplicationHandlerStop  # screening already warned; no column can hold this id
     summary = summarise_update(update)
+    row = InboundRow(
+        update_id=update.update_id,
+        chat_id=summary.chat_id,
+        kind=summary.kind,
+        text=summary.text,  # dropped while recording unless the chat's carer has consented
+        telegram_message_id=summary.telegram_message_id,
+        has_replaced_characters=has_replaced_characters(update),
+    )
     turn_chat_id = None if is_unreadable(update) else turn_chat_of(update)
-    settings = context.services.settings
-    async with context.services.database.transaction() as session:
-        # Until a carer consents (and after they withdraw) we keep what kind of message came, not its words.
-        carer = await fetch_carer_by_chat_id(session, chat_id=summary.chat_id) if summary.chat_id is not None else None
-        has_consent = carer is not None and carer.has_consent
-        is_new = await save_inbound_message(
-            session,
-            update_id=update.update_id,
-            chat_id=summary.chat_id,
-            kind=summary.kind,
-            text=summary.text if has_consent else None,
-            telegram_message_id=summary.telegram_message_id,
-            has_replaced_characters=has_replaced_characters(update),
-        )
-        if is_new and turn_chat_id is not None:
-            decision = await register_update(
-                session,
-                chat_id=turn_chat_id,
-                now=utc_now(),
-                max_updates=settings.chat_flood_max_updates,
-                window_s=settings.chat_flood_window_s,
-            )
-            chat = await load_chat_context(session, chat_id=turn_chat_id, carer=carer)
-            remember_opening(context, TurnOpening(decision=decision, chat=chat))
-    if not is_new:
+    record = await _recorder(context).submit(Arrival(row=row, turn_chat_id=turn_chat_id))
+    if record.opening is not None:
+        remember_opening(context, record.opening)
+    if not record.is_new:
         context.services.metrics.updates_duplicate.inc()
         raise ApplicationHandlerStop
     if is_unreadable(update):
@@ -64,3 +62,24 @@ def turn_chat_of(update: Update) -> int | None:
     if update.effective_message is None and update.callback_query is None:
         return None
     return chat.id
+
+
+async def _write_arrivals(
+    session: AsyncSession, arrivals: list[Arrival], *, max_updates: int, window_s: float
+) -> list[ArrivalRecord]:
+    return await record_arrivals(session, arrivals=arrivals, now=utc_now(), max_updates=max_updates, window_s=window_s)
+
+
+def _recorder(context: CarerlineContext) -> GroupCommit[Arrival, ArrivalRecord]:
+    """The process's one recorder (the updates of many chats share its transactions)."""
+    recorder = context.bot_data.get(_RECORDER_KEY)
+    if recorder is None:
+        settings = context.services.settings
+        write = partial(
+            _write_arrivals, max_updates=settings.chat_flood_max_updates, window_s=settings.chat_flood_window_s
+        )
+        recorder = context.bot_data[_RECORDER_KEY] = GroupCommit(
+            database=context.services.database, write=write, name="update-recorder",
+            max_batch=MAX_UPDATES_PER_WRITE, key=lambda arrival: arrival.turn_chat_id,
+        )
+    return recorder

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.carers.accounts import fetch_carer_by_chat_id
 from db.dao.carers.conversations import count_update_in_window, fetch_conversation, reset_conversation, save_conversation
-from db.models import Carer
+from db.models import Carer, ConversationState
 from db.models.conversations import IDLE
 
 
@@ -74,7 +74,11 @@ async def load_chat_context(session: AsyncSession, *, chat_id: int, carer: Carer
     """Read the chat's carer (unless already read in this transaction) and conversation state."""
     if isinstance(carer, Unread):
         carer = await fetch_carer_by_chat_id(session, chat_id=chat_id)
-    conversation = await fetch_conversation(session, chat_id=chat_id)
+    return chat_context_of(chat_id=chat_id, carer=carer, conversation=await fetch_conversation(session, chat_id=chat_id))
+
+
+def chat_context_of(*, chat_id: int, carer: Carer | None, conversation: ConversationState | None) -> ChatContext:
+    """The chat's context from its carer and conversation row as read."""
     if conversation is None:
         return ChatContext(chat_id=chat_id, carer=carer)
     return ChatContext(
@@ -93,6 +97,11 @@ async def register_update(
     count = await count_update_in_window(
         session, chat_id=chat_id, now=now, window_started_by=now - timedelta(seconds=window_s), max_updates=max_updates
     )
+    return throttle_decision(count=count, max_updates=max_updates)
+
+
+def throttle_decision(*, count: int, max_updates: int) -> ThrottleDecision:
+    """Allow up to max_updates in a window, warn once at the next, then stay silent."""
     if count <= max_updates:
         return ThrottleDecision.ALLOW
     return ThrottleDecision.WARN if count == max_updates + 1 else ThrottleDecision.SILENT

@@ -17,6 +17,12 @@ async def fetch_carer_by_chat_id(session: AsyncSession, *, chat_id: int) -> Care
     return result.first()
 
 
+async def fetch_carers_by_chat_ids(session: AsyncSession, *, chat_ids: list[int]) -> dict[int, Carer]:
+    """The carers talking in these chats, by chat id (chats without a carer are left out)."""
+    result = await session.exec(select(Carer).where(col(Carer.chat_id).in_(chat_ids)))
+    return {carer.chat_id: carer for carer in result.all() if carer.chat_id is not None}
+
+
 async def fetch_carer(session: AsyncSession, *, carer_id: int) -> Carer | None:
     """One carer by id."""
     return await session.get(Carer, carer_id)

@@ -27,6 +27,16 @@ async def fetch_conversation(session: AsyncSession, *, chat_id: int) -> Conversa
     return result.first()
 
 
+async def fetch_conversations(session: AsyncSession, *, chat_ids: list[int]) -> dict[int, ConversationState]:
+    """The conversation states of these chats, by chat id (chats without one are left out)."""
+    result = await session.exec(
+        select(ConversationState)
+        .where(col(ConversationState.chat_id).in_(chat_ids))
+        .execution_options(populate_existing=True)
+    )
+    return {conversation.chat_id: conversation for conversation in result.all()}
+
+
 async def save_conversation(
     session: AsyncSession,
     *,
@@ -96,10 +106,26 @@ async def count_update_in_window(
     session: AsyncSession, *, chat_id: int, now: datetime, window_started_by: datetime, max_updates: int
 ) -> int:
     """Count one update in one statement (a new window when the last began at or before `window_started_by`); the count."""
+    counts = await count_updates_in_windows(
+        session, chat_ids=[chat_id], now=now, window_started_by=window_started_by, max_updates=max_updates
+    )
+    return counts[chat_id]
+
+
+async def count_updates_in_windows(
+    session: AsyncSession, *, chat_ids: list[int], now: datetime, window_started_by: datetime, max_updates: int
+) -> dict[int, int]:
+    """Count one update for each chat (each chat once) in one statement; each chat's count in its window.
+
+    A chat's window starts again when it began at or before `window_started_by`.
+    """
     table = ChatThrottle.__table__
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_into(table).values(chat_id=chat_id, window_started_at=now, updates_in_window=1, has_warned=False)
+    rows = [
+        {"chat_id": chat_id, "window_started_at": now, "updates_in_window": 1, "has_warned": False} for chat_id in chat_ids
+    ]
+    statement = insert_into(table).values(rows)
     has_ended = table.c.window_started_at <= window_started_by
     counted = table.c.updates_in_window + 1
     statement = statement.on_conflict_do_update(
@@ -109,6 +135,6 @@ async def count_update_in_window(
             "updates_in_window": case((has_ended, 1), else_=counted),
             "has_warned": case((has_ended, False), else_=counted > max_updates),
         },
-    ).returning(table.c.updates_in_window)
+    ).returning(table.c.chat_id, table.c.updates_in_window)
     result = await session.exec(statement)  # type: ignore[call-overload]
-    return int(result.scalar_one())
+    return {int(chat_id): int(count) for chat_id, count in result.all()}

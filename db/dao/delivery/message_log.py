@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.portable import insert_ignoring_conflicts
 from db.models import MessageDirection, MessageRecord
-from db.types import storable_text
+from db.types import storable_text, utc_now
 
 
 async def save_inbound_message(
@@ -25,22 +25,37 @@ async def save_inbound_message(
     has_replaced_characters: bool = False,
 ) -> bool:
     """Record an incoming update; False when this update id was already recorded (a redelivery)."""
-    text, was_replaced = _storable(text)
-    inserted = await insert_ignoring_conflicts(
-        session,
-        MessageRecord,
-        values={
-            "direction": MessageDirection.INBOUND.value,
-            "update_id": update_id,
-            "chat_id": chat_id,
-            "kind": kind,
-            "text": text,
-            "telegram_message_id": telegram_message_id,
-            "has_replaced_characters": has_replaced_characters or was_replaced,
-        },
-        conflict_columns=["update_id"],
+    row = InboundRow(
+        update_id=update_id, chat_id=chat_id, kind=kind, text=text, telegram_message_id=telegram_message_id,
+        has_replaced_characters=has_replaced_characters,
     )
-    return inserted
+    return update_id in await save_inbound_messages(session, rows=[row])
+
+
+async def save_inbound_messages(session: AsyncSession, *, rows: list[InboundRow]) -> set[int]:
+    """Record incoming updates in one statement; the update ids that were new (redeliveries are left out)."""
+    values = []
+    for row in rows:
+        text, was_replaced = _storable(row.text)
+        values.append({
+            "direction": MessageDirection.INBOUND.value,
+            "update_id": row.update_id,
+            "chat_id": row.chat_id,
+            "kind": row.kind,
+            "text": text,
+            "telegram_message_id": row.telegram_message_id,
+            "has_replaced_characters": row.has_replaced_characters or was_replaced,
+            "created_at": row.received_at,
+        })
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert_into(MessageRecord).values(values)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(col(MessageRecord.update_id))
+    )
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return {int(update_id) for (update_id,) in result.all()}
 
 
 async def save_outbound_message(
@@ -119,6 +134,19 @@ async def save_deidentified_outbound_message(session: AsyncSession, *, kind: str
     session.add(record)
     await session.flush()
     return record
+
+
+@dataclass(frozen=True)
+class InboundRow:
+    """An update as the message log keeps it (text None: kept without its words, before consent)."""
+
+    update_id: int
+    chat_id: int | None
+    kind: str
+    text: str | None
+    telegram_message_id: int | None
+    has_replaced_characters: bool = False
+    received_at: datetime = field(default_factory=utc_now)
 
 
 @dataclass(frozen=True)

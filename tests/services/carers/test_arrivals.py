@@ -1,0 +1,77 @@
+"""Recording a group of arrivals at once: redeliveries found, words kept only with consent, each chat's turn read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from db.dao.carers.conversations import save_conversation
+from db.dao.delivery.message_log import InboundRow, fetch_messages_for_chat
+from db.engine import Database
+from services.carers.arrivals import Arrival, record_arrivals
+from services.carers.conversations import Step, ThrottleDecision
+from tests.support.factories import make_carer
+
+NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+
+
+def _arrival(update_id: int, chat_id: int, text: str | None = "hello", *, opens_turn: bool = True) -> Arrival:
+    row = InboundRow(update_id=update_id, chat_id=chat_id, kind="text", text=text, telegram_message_id=update_id)
+    return Arrival(row=row, turn_chat_id=chat_id if opens_turn else None)
+
+
+async def _record(database: Database, arrivals: list[Arrival], *, now: datetime = NOW, max_updates: int = 3):
+    async with database.transaction() as session:
+        return await record_arrivals(session, arrivals=arrivals, now=now, max_updates=max_updates, window_s=60)
+
+
+async def test_a_group_reads_each_chats_carer_and_state_and_keeps_words_only_with_consent(database: Database) -> None:
+    async with database.transaction() as session:
+        consenting = await make_carer(session, chat_id=501)
+        await make_carer(session, chat_id=502, has_consent=False)
+        await save_conversation(session, chat_id=501, state=Step.FEEDBACK_TEXT, data={"topic": "journey"},
+                                expected_version=0, now=NOW)
+    records = await _record(database, [_arrival(1, 501), _arrival(2, 502), _arrival(3, 503)])
+
+    assert [record.is_new for record in records] == [True, True, True]
+    first, second, stranger = (record.opening for record in records)
+    assert first is not None and first.chat.carer is not None and first.chat.carer.id == consenting.id
+    assert (first.chat.step, first.chat.data, first.chat.version) == (Step.FEEDBACK_TEXT, {"topic": "journey"}, 1)
+    assert second is not None and second.chat.carer is not None and not second.chat.has_consent
+    assert stranger is not None and stranger.chat.carer is None and stranger.chat.step == Step.IDLE
+    assert all(opening.decision == ThrottleDecision.ALLOW for opening in (first, second, stranger))
+    async with database.transaction() as session:
+        kept = {chat_id: [m.text for m in await fetch_messages_for_chat(session, chat_id=chat_id)] for chat_id in (501, 502, 503)}
+    assert kept == {501: ["hello"], 502: [None], 503: [None]}
+
+
+async def test_redeliveries_in_a_group_are_not_new_and_open_no_turn(database: Database) -> None:
+    await _record(database, [_arrival(10, 601)])
+    records = await _record(database, [_arrival(10, 601), _arrival(11, 602)])
+    assert [(record.is_new, record.opening is not None) for record in records] == [(False, False), (True, True)]
+
+
+async def test_updates_without_a_turn_are_recorded_and_counted_nowhere(database: Database) -> None:
+    records = await _record(database, [_arrival(20, 701, opens_turn=False)])
+    assert records[0].is_new and records[0].opening is None
+    async with database.transaction() as session:
+        assert len(await fetch_messages_for_chat(session, chat_id=701)) == 1
+
+
+async def test_each_group_counts_once_per_chat_in_its_flood_window(database: Database) -> None:
+    decisions = []
+    for update_id in range(30, 36):
+        records = await _record(database, [_arrival(update_id, 801), _arrival(update_id + 100, 802)], max_updates=3)
+        decisions.append(tuple(record.opening.decision for record in records if record.opening is not None))
+    allow, warn, silent = ThrottleDecision.ALLOW, ThrottleDecision.WARN, ThrottleDecision.SILENT
+    assert decisions == [(allow, allow)] * 3 + [(warn, warn), (silent, silent), (silent, silent)]
+    later = await _record(database, [_arrival(90, 801)], now=NOW + timedelta(seconds=61))
+    assert later[0].opening is not None and later[0].opening.decision == allow
+
+
+async def test_a_chat_may_open_only_one_turn_per_group(database: Database) -> None:
+    with pytest.raises(ValueError, match="one turn"):
+        await _record(database, [_arrival(40, 901), _arrival(41, 901)])
+    async with database.transaction() as session:
+        assert await fetch_messages_for_chat(session, chat_id=901) == []
