@@ -11,7 +11,7 @@ from bot.routing.bad_input import warn_about_flood
 from bot.turns import Turn, TurnOpening, opening_of, remember_turn
 from core.i18n import language_for
 from db.types import utc_now
-from services.carers.conversations import ThrottleDecision, load_chat_context, register_update
+from services.carers.conversations import ThrottleDecision, load_chat_context, register_update, remember_as_found
 
 
 async def begin_turn(update: Update, context: CarerlineContext) -> None:
@@ -30,6 +30,7 @@ async def begin_turn(update: Update, context: CarerlineContext) -> None:
         return
     # The recording transaction read these already; read them here only if it did not.
     opening = opening_of(context) or await _read_opening(context, chat_id=chat.id)
+    remember_as_found(opening.chat)
     carer = opening.chat.carer
     language = carer.language if carer is not None else language_for(user.language_code)
     turn = Turn(chat_id=chat.id, first_name=user.first_name or "", language=language, chat=opening.chat)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.carers.accounts import fetch_linked_children, save_carer
+from db.dao.carers.accounts import count_linked_children, save_carer
 from db.dao.carers.consent import save_consent_event
 from db.dao.carers.conversations import fetch_conversation, save_conversation
 from db.models import Carer, ConsentEventKind
@@ -66,7 +66,7 @@ async def give_consent(
     if pending_code:
         link = await redeem_code(session, carer_id=carer.id, chat_id=chat_id, raw_code=pending_code, now=now)
     is_linked = link is not None and link.outcome in (LinkOutcome.LINKED, LinkOutcome.ALREADY_LINKED)
-    has_children = is_linked or bool(await fetch_linked_children(session, carer_id=carer.id))
+    has_children = is_linked or await count_linked_children(session, carer_id=carer.id) > 0
     step = Step.IDLE if has_children else Step.AWAITING_CODE
     await move_to(session, chat_id=chat_id, step=step, now=now)
     return ConsentGiven(carer=carer, link=link, step=step)

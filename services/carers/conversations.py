@@ -10,7 +10,13 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.carers.accounts import fetch_carer_by_chat_id
-from db.dao.carers.conversations import count_update_in_window, fetch_conversation, reset_conversation, save_conversation
+from db.dao.carers.conversations import (
+    count_update_in_window,
+    fetch_conversation,
+    remember_conversation_as_found,
+    reset_conversation,
+    save_conversation,
+)
 from db.models import Carer, ConversationState
 from db.models.conversations import IDLE
 
@@ -75,6 +81,12 @@ async def load_chat_context(session: AsyncSession, *, chat_id: int, carer: Carer
     if isinstance(carer, Unread):
         carer = await fetch_carer_by_chat_id(session, chat_id=chat_id)
     return chat_context_of(chat_id=chat_id, carer=carer, conversation=await fetch_conversation(session, chat_id=chat_id))
+
+
+def remember_as_found(chat: ChatContext) -> None:
+    """The update's steps may use the conversation read at its start instead of reading it again."""
+    state = chat.step if chat.version else None
+    remember_conversation_as_found(chat_id=chat.chat_id, state=state, data=chat.data, version=chat.version)
 
 
 def chat_context_of(*, chat_id: int, carer: Carer | None, conversation: ConversationState | None) -> ChatContext:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.carers.accounts import fetch_linked_children
+from db.dao.carers.accounts import count_linked_children
 from db.dao.carers.conversations import reset_conversation
 from db.dao.transport.for_carers import ChildTransportRow, fetch_transport_for_carer
 
@@ -14,7 +14,7 @@ from db.dao.transport.for_carers import ChildTransportRow, fetch_transport_for_c
 async def open_menu(session: AsyncSession, *, chat_id: int, carer_id: int, now: datetime) -> int:
     """Leave any half-finished step (its buttons become old) and return how many children are linked."""
     await reset_conversation(session, chat_id=chat_id, now=now)
-    return len(await fetch_linked_children(session, carer_id=carer_id))
+    return await count_linked_children(session, carer_id=carer_id)
 
 
 async def describe_transport(session: AsyncSession, *, carer_id: int) -> list[ChildTransportRow]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import Carer, CarerChildLink, Child, School
@@ -33,6 +33,12 @@ async def save_carer(session: AsyncSession, *, carer: Carer) -> Carer:
     session.add(carer)
     await session.flush()
     return carer
+
+
+async def count_linked_children(session: AsyncSession, *, carer_id: int) -> int:
+    """How many children the carer is linked to."""
+    result = await session.exec(select(func.count()).select_from(CarerChildLink).where(CarerChildLink.carer_id == carer_id))
+    return int(result.one())
 
 
 async def fetch_linked_children(session: AsyncSession, *, carer_id: int) -> list[tuple[CarerChildLink, Child, School]]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +22,51 @@ class StaleConversationError(Exception):
     """The conversation changed since it was read (a second replica, or a double press)."""
 
 
+@dataclass
+class _FoundConversation:
+    """One chat's conversation as the current update found it, until the update writes it (or its task ends)."""
+
+    task: asyncio.Task[Any] | None
+    chat_id: int
+    state: str | None  # None: the chat had no conversation row
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    is_current: bool = True
+
+
+_FOUND: ContextVar[_FoundConversation | None] = ContextVar("found_conversation", default=None)
+
+
+def remember_conversation_as_found(*, chat_id: int, state: str | None, data: dict[str, Any], version: int) -> None:
+    """This update read the chat's conversation at its start (state None: no row); later reads in the same task
+    use it instead of the database until anything writes that chat's conversation.
+
+    Safe because a chat's updates never run at once (one at a time per chat in a process, and under the chat's
+    lock across replicas), and every write below forgets it; writes still check the version they expect.
+    """
+    _FOUND.set(_FoundConversation(task=asyncio.current_task(), chat_id=chat_id, state=state, data=dict(data), version=version))
+
+
+def _forget_found(chat_id: int) -> None:
+    found = _FOUND.get()
+    if found is not None and found.chat_id == chat_id:
+        found.is_current = False
+
+
+def _found_for(chat_id: int) -> _FoundConversation | None:
+    found = _FOUND.get()
+    if found is None or not found.is_current or found.chat_id != chat_id or found.task is not asyncio.current_task():
+        return None
+    return found
+
+
 async def fetch_conversation(session: AsyncSession, *, chat_id: int) -> ConversationState | None:
-    """The chat's conversation state, if it has one."""
+    """The chat's conversation state, if it has one (as this update found it, when nothing has written it since)."""
+    found = _found_for(chat_id)
+    if found is not None:
+        if found.state is None:
+            return None
+        return ConversationState(chat_id=chat_id, state=found.state, data=dict(found.data), version=found.version)
     result = await session.exec(
         select(ConversationState).where(ConversationState.chat_id == chat_id).execution_options(populate_existing=True)
     )
@@ -47,6 +93,7 @@ async def save_conversation(
     now: datetime,
 ) -> int:
     """Move the chat to `state` if it is still at `expected_version`; return the new version."""
+    _forget_found(chat_id)
     new_version = expected_version + 1
     if expected_version == 0:
         try:
@@ -83,6 +130,7 @@ async def reset_conversation(session: AsyncSession, *, chat_id: int, now: dateti
 
 async def delete_conversation(session: AsyncSession, *, chat_id: int) -> None:
     """Forget the chat's conversation state and throttle."""
+    _forget_found(chat_id)
     await session.exec(delete(ConversationState).where(col(ConversationState.chat_id) == chat_id))
     await session.exec(delete(ChatThrottle).where(col(ChatThrottle.chat_id) == chat_id))
 
