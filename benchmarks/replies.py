@@ -4,11 +4,13 @@
                                                        # 10,000-family broadcast, then the plain PTB baseline
     python -m benchmarks.replies --parents 100 --backends sqlite --no-broadcast --no-baseline --profile serve.prof
 
-Each parent, all at once in each phase: a first /start, "I agree" under the privacy notice, a menu button,
-a typed feedback sentence (after choosing a topic and a rating, untimed), and "I've seen this" under an
-urgent notice sent through the outbox. Carerline runs as a real `carerline serve` process (long polling,
-its own delivery engine); the baseline is benchmarks/reply_baseline.py, a minimal PTB bot, on the same
-emulator in the same run. --profile runs the first `serve` under cProfile and prints its top costs.
+Each parent, all in the same instant in each phase: a first /start, "I agree" under the privacy notice, a menu
+button, a typed feedback sentence (after choosing a topic and a rating, untimed), and "I've seen this" under an
+urgent notice sent through the outbox. Reply times are the emulator's (benchmarks/reply_crowd.py): from the
+Update queued to the bot's first answer, as Telegram's servers would see them. Carerline runs as a real
+`carerline serve` process (long polling, its own delivery engine); the baseline is benchmarks/reply_baseline.py,
+a minimal PTB bot on the same aiohttp backend, on the same emulator in the same run (--httpx-baseline adds it
+on PTB's default httpx backend). --profile runs the first `serve` under cProfile and prints its top costs.
 """
 
 from __future__ import annotations
@@ -165,11 +167,15 @@ async def carerline_crowds(
     return results
 
 
-async def baseline_crowd(*, emulator: EmulatorProcess, ids: ChatIds, parents: int) -> dict[str, TurnFigures]:
-    """The same crowd answered by the minimal PTB bot."""
+async def baseline_crowd(
+    *, emulator: EmulatorProcess, ids: ChatIds, parents: int, on_httpx: bool = False
+) -> dict[str, TurnFigures]:
+    """The same crowd answered by the minimal PTB bot (on Carerline's aiohttp backend, or PTB's default httpx)."""
     from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
     command = [sys.executable, "-m", "benchmarks.reply_baseline", "--api", emulator.url, "--token", TOKEN]
+    if on_httpx:
+        command.append("--httpx")
     async with bot_process(command), Bot(TOKEN, base_url=f"{emulator.url}/bot") as bot:
         await wait_until_answering(emulator=emulator, chat_id=ids.take(1)[0])
         seen = InlineKeyboardMarkup([[InlineKeyboardButton("I've seen this", callback_data="ack:1")]])
@@ -228,6 +234,9 @@ async def run(args: argparse.Namespace) -> None:
             if not args.no_baseline:
                 print_results("Plain python-telegram-bot baseline (no database)",
                               await baseline_crowd(emulator=emulator, ids=ids, parents=args.parents))
+            if args.httpx_baseline:
+                print_results("Plain python-telegram-bot bot on PTB's default httpx backend (no database)",
+                              await baseline_crowd(emulator=emulator, ids=ids, parents=args.parents, on_httpx=True))
     if args.profile:
         print_profile(args.profile)
 
@@ -239,6 +248,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--no-broadcast", action="store_true", help="skip the crowd during a 10,000-family broadcast")
     parser.add_argument("--no-baseline", action="store_true", help="skip the plain PTB bot")
+    parser.add_argument("--httpx-baseline", action="store_true",
+                        help="also the plain PTB bot on PTB's default httpx backend instead of aiohttp")
     parser.add_argument("--profile", metavar="FILE", help="run the first backend's `serve` under cProfile into FILE")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)

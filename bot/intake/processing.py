@@ -15,11 +15,11 @@ from db.engine import Database
 # PTB's own limit only bounds the tasks waiting here; a chat waiting for its previous update must not hold a slot.
 MAX_WAITING_UPDATES = 100_000
 # Updates being worked on at once, across chats, chosen with benchmarks.replies (200 parents, this 2-core machine,
-# 7 December 2026, paired runs): SQLite, whose statements run in the loop's thread, did best at 32 (p95 1.9 s,
-# 97 updates/s; at 8: 3.0 s, 83/s); PostgreSQL at 8 (p95 3.6 s, 57 updates/s; at 32: 7.1 s, 32/s), where every
-# update in flight holds a connection and a server process competing for the same cores.
+# 7 December 2026, reply times from the emulator's clock, updates recorded in groups). SQLite, whose statements run
+# in the loop's thread: 32 (p95 0.81-1.21 s; 64: 0.76-1.09 s, 128: 1.11 s, within the runs' noise). PostgreSQL:
+# 16 (p95 1.10 s; 8: 1.20 s, 32: 1.14 s); before updates were recorded in groups 8 did clearly better than 32.
 SQLITE_CONCURRENT_UPDATES = 32
-POSTGRESQL_CONCURRENT_UPDATES = 8
+POSTGRESQL_CONCURRENT_UPDATES = 16
 DEFAULT_CONCURRENT_UPDATES = SQLITE_CONCURRENT_UPDATES
 
 
