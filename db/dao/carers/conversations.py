@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, insert, update
+from sqlalchemy import case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -95,20 +94,22 @@ async def save_conversation(
     """Move the chat to `state` if it is still at `expected_version`; return the new version."""
     _forget_found(chat_id)
     new_version = expected_version + 1
+    table = ConversationState.__table__
+    # Plain Core statements on the connection: the ORM's bookkeeping for DML cost more than the statement here.
+    connection = await session.connection()
     if expected_version == 0:
-        try:
-            async with session.begin_nested():
-                await session.exec(
-                    insert(ConversationState).values(
-                        chat_id=chat_id, state=state, data=data, version=new_version, updated_at=now
-                    )
-                )
-        except IntegrityError:
-            raise StaleConversationError(chat_id) from None
+        insert_into = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        inserted = await connection.execute(
+            insert_into(table)
+            .values(chat_id=chat_id, state=state, data=data, version=new_version, updated_at=now)
+            .on_conflict_do_nothing(index_elements=[table.c.chat_id])
+        )
+        if not inserted.rowcount:
+            raise StaleConversationError(chat_id)
         return new_version
-    result = await session.exec(
-        update(ConversationState)
-        .where(col(ConversationState.chat_id) == chat_id, col(ConversationState.version) == expected_version)
+    result = await connection.execute(
+        update(table)
+        .where(table.c.chat_id == chat_id, table.c.version == expected_version)
         .values(state=state, data=data, version=new_version, updated_at=now)
     )
     if not result.rowcount:

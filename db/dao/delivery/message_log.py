@@ -47,14 +47,11 @@ async def save_inbound_messages(session: AsyncSession, *, rows: list[InboundRow]
             "has_replaced_characters": row.has_replaced_characters or was_replaced,
             "created_at": row.received_at,
         })
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert_into(MessageRecord).values(values)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(col(MessageRecord.update_id))
-    )
-    result = await session.exec(statement)  # type: ignore[call-overload]
+    table = MessageRecord.__table__
+    connection = await session.connection()
+    insert_into = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert_into(table).values(values).on_conflict_do_nothing(index_elements=[table.c.update_id])
+    result = await connection.execute(statement.returning(table.c.update_id))
     return {int(update_id) for (update_id,) in result.all()}
 
 
