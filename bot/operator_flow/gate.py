@@ -70,6 +70,8 @@ async def operator_gate(update: Update, context: CarerlineContext) -> None:
             return  # a family's chat: the family handlers answer it
         await _refuse_family_chat(context, turn)
         raise ApplicationHandlerStop
+    if code is None and turn.chat.is_operator_chat is False:
+        return  # read with the update's record: not an operator chat, so the family handlers answer it
     async with context.services.database.transaction() as session:
         chat = await operator_chat(session, chat_id=turn.chat_id)
         if chat is None and code is not None:

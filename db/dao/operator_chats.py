@@ -38,6 +38,12 @@ async def fetch_operator_chat(session: AsyncSession, *, chat_id: int, for_update
     return (await session.exec(statement)).first()
 
 
+async def fetch_operator_chat_ids(session: AsyncSession, *, chat_ids: list[int]) -> set[int]:
+    """Which of these Telegram chats are linked operator chats."""
+    result = await session.exec(select(OperatorChat.chat_id).where(col(OperatorChat.chat_id).in_(chat_ids)))
+    return {int(chat_id) for chat_id in result.all()}
+
+
 async def fetch_operator_chats(session: AsyncSession, *, operator_id: int) -> list[OperatorChat]:
     """One operator's linked chats, oldest first."""
     result = await session.exec(

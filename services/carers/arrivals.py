@@ -1,8 +1,8 @@
 """Every incoming update is recorded before anything else happens, together with what its turn needs to start.
 
-One call records a whole group of updates (a crowd arriving at once) in four statements: the carers of their
-chats, the message-log rows (redeliveries found by their update id), one count in each chat's flood window,
-and the chats' conversation states. Each chat appears at most once in a group, so every update's turn reads
+One call records a whole group of updates (a crowd arriving at once) in four or five statements: the carers of
+their chats, the message-log rows (redeliveries found by their update id), one count in each chat's flood
+window, the chats' conversation states, and which chats without a carer are operator chats. Each chat appears at most once in a group, so every update's turn reads
 its chat as the previous update of that chat left it.
 """
 
@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.dao.carers.accounts import fetch_carers_by_chat_ids
 from db.dao.carers.conversations import count_updates_in_windows, fetch_conversations
 from db.dao.delivery.message_log import InboundRow, save_inbound_messages
+from db.dao.operator_chats import fetch_operator_chat_ids
 from services.carers.conversations import ChatContext, ThrottleDecision, chat_context_of, throttle_decision
 
 
@@ -64,12 +65,16 @@ async def record_arrivals(
     ]
     counts: dict[int, int] = {}
     conversations = {}
+    operator_chats: set[int] = set()
     if opening_chats:
         counts = await count_updates_in_windows(
             session, chat_ids=opening_chats, now=now, window_started_by=now - timedelta(seconds=window_s),
             max_updates=max_updates,
         )
         conversations = await fetch_conversations(session, chat_ids=opening_chats)
+        without_carer = [chat_id for chat_id in opening_chats if chat_id not in carers]
+        if without_carer:
+            operator_chats = await fetch_operator_chat_ids(session, chat_ids=without_carer)
     records = []
     for arrival in arrivals:
         is_new = arrival.row.update_id in new_update_ids
@@ -77,7 +82,10 @@ async def record_arrivals(
         if not is_new or chat_id is None:
             records.append(ArrivalRecord(is_new=is_new, opening=None))
             continue
-        chat = chat_context_of(chat_id=chat_id, carer=carers.get(chat_id), conversation=conversations.get(chat_id))
+        carer = carers.get(chat_id)
+        chat = chat_context_of(chat_id=chat_id, carer=carer, conversation=conversations.get(chat_id))
+        if carer is None:
+            chat = replace(chat, is_operator_chat=chat_id in operator_chats)
         decision = throttle_decision(count=counts[chat_id], max_updates=max_updates)
         records.append(ArrivalRecord(is_new=True, opening=TurnOpening(decision=decision, chat=chat)))
     return records

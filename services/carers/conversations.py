@@ -54,6 +54,8 @@ class ChatContext:
     step: str = IDLE
     data: dict[str, Any] = field(default_factory=dict)
     version: int = 0
+    # For a chat without a carer: whether it is a linked operator chat (None: not read with the turn).
+    is_operator_chat: bool | None = None
 
     @property
     def has_consent(self) -> bool:

@@ -9,9 +9,10 @@ import pytest
 from db.dao.carers.conversations import save_conversation
 from db.dao.delivery.message_log import InboundRow, fetch_messages_for_chat
 from db.engine import Database
+from db.models import OperatorChat
 from services.carers.arrivals import Arrival, record_arrivals
 from services.carers.conversations import Step, ThrottleDecision
-from tests.support.factories import make_carer
+from tests.support.factories import make_carer, make_operator
 
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
@@ -75,3 +76,14 @@ async def test_a_chat_may_open_only_one_turn_per_group(database: Database) -> No
         await _record(database, [_arrival(40, 901), _arrival(41, 901)])
     async with database.transaction() as session:
         assert await fetch_messages_for_chat(session, chat_id=901) == []
+
+
+async def test_a_chat_without_a_carer_is_read_as_an_operator_chat_or_not(database: Database) -> None:
+    async with database.transaction() as session:
+        operator = await make_operator(session)
+        assert operator.id is not None
+        session.add(OperatorChat(operator_id=operator.id, chat_id=1001))
+        await make_carer(session, chat_id=1003)
+    records = await _record(database, [_arrival(50, 1001), _arrival(51, 1002), _arrival(52, 1003)])
+    found = [record.opening.chat.is_operator_chat for record in records if record.opening is not None]
+    assert found == [True, False, None], "a carer's chat is never an operator chat, so it is not looked up"
