@@ -30,7 +30,7 @@ from bot.routing.turn_start import begin_turn
 from bot.menu import register_commands
 from bot.operator_flow.gate import operator_gate
 from bot.intake.polling import ScreenedUpdatesRequest
-from messaging.channels.telegram import AiohttpRequest
+from messaging.channels.telegram import AiohttpRequest, ReplyBot
 from bot.intake.processing import PerChatUpdateProcessor, concurrent_updates_for
 
 REPLY_CONNECTIONS = 64  # room for every processing slot's request with some over; see bot/intake/processing.py
@@ -45,13 +45,17 @@ def build_bot_application(*, services: Dependencies, webhook_mode: bool) -> Care
     root = settings.api_root
     builder = (
         ApplicationBuilder()
-        .token(settings.require_bot_token())
-        .base_url(f"{root}/bot")
-        .base_file_url(f"{root}/file/bot")
+        .bot(
+            ReplyBot(
+                settings.require_bot_token(),
+                base_url=f"{root}/bot",
+                base_file_url=f"{root}/file/bot",
+                request=AiohttpRequest(connection_pool_size=REPLY_CONNECTIONS, timeout_s=15.0),
+                get_updates_request=ScreenedUpdatesRequest(connection_pool_size=1, timeout_s=40.0),
+            )
+        )
         .context_types(ContextTypes(context=CarerlineContext))
         .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates=concurrent_updates_for(services.database)))
-        .request(AiohttpRequest(connection_pool_size=REPLY_CONNECTIONS, timeout_s=15.0))
-        .get_updates_request(ScreenedUpdatesRequest(connection_pool_size=1, timeout_s=40.0))
         .post_init(register_commands)
     )
     if webhook_mode:

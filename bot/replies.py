@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
@@ -19,13 +20,14 @@ from bot.context import CarerlineContext
 from bot.message_log_writer import MessageLogWriter
 from db.dao.delivery.message_log import OutboundRow
 from db.types import utc_now
-from messaging.channels.telegram import retry_after_s
+from messaging.channels.telegram import ReplyBot, SentText, retry_after_s
 
 logger = logging.getLogger(__name__)
 # Telegram asks for about a second when a person taps quickly; a wait longer than this is an outage, not a tap.
 MAX_FLOOD_WAIT_S = 60.0
 MAX_SEND_ATTEMPTS = 5
 _LOG_WRITER_KEY = "carerline_message_log_writer"
+SentT = TypeVar("SentT")
 
 
 async def send_reply(
@@ -35,11 +37,11 @@ async def send_reply(
     text: str,
     keyboard: InlineKeyboardMarkup | None = None,
     kind: str = "reply",
-) -> Message:
+) -> SentText:
     """Send HTML text (values already escaped by core.i18n) and record it."""
-    message = await _send_text(context, chat_id=chat_id, text=text, keyboard=keyboard)
-    await _record(context, chat_id=chat_id, kind=kind, words=message.text, message=message)
-    return message
+    sent = await _send_text(context, chat_id=chat_id, text=text, keyboard=keyboard)
+    await _record(context, chat_id=chat_id, kind=kind, words=sent.text, message_id=sent.message_id)
+    return sent
 
 
 async def send_document_reply(
@@ -62,7 +64,7 @@ async def send_document_reply(
             reply_markup=keyboard,
         )
     )
-    await _record(context, chat_id=chat_id, kind=kind, words=message.caption, message=message)
+    await _record(context, chat_id=chat_id, kind=kind, words=message.caption, message_id=message.message_id)
     return message
 
 
@@ -73,14 +75,14 @@ async def send_reply_after_erasure(
     text: str,
     keyboard: InlineKeyboardMarkup | None = None,
     kind: str = "erased",
-) -> Message:
+) -> SentText:
     """The last reply to someone just erased: recorded without their chat id or the words."""
-    message = await _send_text(context, chat_id=chat_id, text=text, keyboard=keyboard)
-    await _record(context, chat_id=None, kind=kind, words=None, message=None)
-    return message
+    sent = await _send_text(context, chat_id=chat_id, text=text, keyboard=keyboard)
+    await _record(context, chat_id=None, kind=kind, words=None, message_id=None)
+    return sent
 
 
-async def send_waiting_out_floods(send: Callable[[], Awaitable[Message]]) -> Message:
+async def send_waiting_out_floods(send: Callable[[], Awaitable[SentT]]) -> SentT:
     """Send; on a 429 wait the retry_after Telegram gave and send again (a few times, never for long)."""
     for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
         try:
@@ -96,22 +98,24 @@ async def send_waiting_out_floods(send: Callable[[], Awaitable[Message]]) -> Mes
 
 async def _send_text(
     context: CarerlineContext, *, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
-) -> Message:
-    return await send_waiting_out_floods(
-        lambda: context.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-    )
+) -> SentText:
+    bot = context.bot
+    if not isinstance(bot, ReplyBot):
+        raise TypeError("the conversation bot is built by bot.application.build_bot_application")
+    markup = keyboard.to_json() if keyboard is not None else None
+    return await send_waiting_out_floods(lambda: bot.send_html_text(chat_id=chat_id, text=text, reply_markup=markup))
 
 
 async def _record(
-    context: CarerlineContext, *, chat_id: int | None, kind: str, words: str | None, message: Message | None
+    context: CarerlineContext, *, chat_id: int | None, kind: str, words: str | None, message_id: int | None
 ) -> None:
     """Keep the council's copy of a reply; without a chat id it is kept de-identified (after an erasure)."""
-    deidentified = chat_id is None or message is None
+    deidentified = chat_id is None or message_id is None
     row = OutboundRow(
         chat_id=None if deidentified else chat_id,
         kind=kind,
         text=None if deidentified else words,
-        telegram_message_id=None if deidentified or message is None else message.message_id,
+        telegram_message_id=None if deidentified else message_id,
         sent_at=utc_now(),
     )
     await _log_writer(context).record(row)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup
 
 from bot.context import CarerlineContext
 from bot.replies import send_reply
+from messaging.channels.telegram import SentText
 from services.carers.arrivals import TurnOpening
 from services.carers.conversations import ChatContext
 
@@ -72,7 +73,7 @@ async def say(
     *,
     keyboard: InlineKeyboardMarkup | None = None,
     kind: str = "reply",
-) -> Message:
+) -> SentText:
     """Send already-rendered HTML text to the turn's chat and record it."""
     return await send_reply(context=context, chat_id=turn.chat_id, text=body, keyboard=keyboard, kind=kind)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from telegram import Chat, Update
 from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import CarerlineContext

@@ -276,7 +276,8 @@ class ControlApi:
 
     async def turns(self, request: web.Request) -> web.Response:
         """Reply times of turns: body {"turn_ids": [...], "timeout": s}; waits until all are answered
-        or the timeout, then answers {"turns": [{"turn_id", "chat_id", "kind", "reply_s", "answered_by"}]}."""
+        or the timeout, then answers {"turns": [{"turn_id", "chat_id", "kind", "reply_s", "fetch_s", "answered_by"}]}
+        (an unknown or forgotten turn id is a 404)."""
         body = await _body(request)
         turn_ids = [int(turn_id) for turn_id in body.get("turn_ids") or []]
         timeout_s = min(float(body.get("timeout", 25)), MAX_LONG_POLL_S)
