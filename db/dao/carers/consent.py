@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,12 +13,14 @@ from db.models import ConsentEvent, ConsentEventKind
 
 async def save_consent_event(
     session: AsyncSession, *, carer_id: int, kind: ConsentEventKind, notice_version: str, occurred_at: datetime
-) -> ConsentEvent:
-    """Record consent given or withdrawn."""
-    event = ConsentEvent(carer_id=carer_id, kind=kind, notice_version=notice_version, occurred_at=occurred_at)
-    session.add(event)
-    await session.flush()
-    return event
+) -> None:
+    """Record consent given or withdrawn (one plain INSERT: nothing reads the event back in this transaction)."""
+    connection = await session.connection()
+    await connection.execute(
+        insert(ConsentEvent.__table__).values(
+            carer_id=carer_id, kind=kind.value, notice_version=notice_version, occurred_at=occurred_at
+        )
+    )
 
 
 async def fetch_consent_events(session: AsyncSession, *, carer_id: int) -> list[ConsentEvent]:
