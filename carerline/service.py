@@ -44,6 +44,13 @@ SENDS_SHARE = 0.75
 CANCELLED_UPDATES_WAIT_S = 1.0
 
 
+# PostgreSQL connections kept open by `serve`: the updates worked on at once (bot/intake/processing.py), the two
+# group-commit writers, the delivery engine, the scheduler and the web side. Connections beyond the pool are
+# opened and closed for each use (a new asyncpg connection costs several milliseconds of both cores), which
+# with 10 kept open had a crowd of 200 spend about 5% of `serve`'s time connecting (py-spy).
+SERVICE_DATABASE_CONNECTIONS = 24
+SERVICE_EXTRA_CONNECTIONS = 8  # at most 32 a replica: two replicas and a `deliver` fit in PostgreSQL's default 100
+
 class CarerlineService:
     """Owns every long-lived part of a running Carerline process."""
 
@@ -78,7 +85,9 @@ class CarerlineService:
         self._sqlite_lock = sqlite_serve_lock(self.settings.database_url)
         if self._sqlite_lock is not None:
             self._sqlite_lock.acquire()
-        self.database = Database(self.settings.database_url)
+        self.database = Database(
+            self.settings.database_url, pool_size=SERVICE_DATABASE_CONNECTIONS, max_overflow=SERVICE_EXTRA_CONNECTIONS
+        )
         await require_reachable_database(self.database)
         await upgrade_database_async(database_url=self.settings.database_url)
         dependencies = Dependencies(settings=self.settings, database=self.database, metrics=self.metrics)

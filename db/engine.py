@@ -76,7 +76,7 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int | None = None) -> AsyncEngine:
     """Build the async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
     url = make_url(database_url)
     if url.drivername.startswith("sqlite"):
@@ -87,15 +87,18 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(url, async_creator=connect)
         _prepare_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    overflow = pool_size if max_overflow is None else max_overflow
+    return create_async_engine(url, pool_size=pool_size, max_overflow=overflow, pool_pre_ping=True)
 
 
 class Database:
     """Owns the engine; hands out sessions and transactions."""
 
-    def __init__(self, database_url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, database_url: str, *, pool_size: int = 10, max_overflow: int | None = None) -> None:
+        """`pool_size` PostgreSQL connections are kept open, `max_overflow` more (default: as many) opened when
+        needed and closed after use."""
         self.url = database_url
-        self.engine = create_engine(database_url, pool_size=pool_size)
+        self.engine = create_engine(database_url, pool_size=pool_size, max_overflow=max_overflow)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._sqlite_writer = SqliteWriterQueue() if self.is_sqlite else None
 
