@@ -10,7 +10,6 @@ it sits idle while the bot answers, so the bot and the emulator have the machine
 from __future__ import annotations
 
 import asyncio
-import json
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -54,16 +53,6 @@ class TurnFigures:
             f"waiting to be fetched p50 {1000 * self.percentile(0.5, of=self.fetch_seconds):.0f} ms "
             f"p95 {1000 * self.percentile(0.95, of=self.fetch_seconds):.0f} ms){failed}"
         )
-
-
-def _signature(snapshot: dict[str, Any]) -> tuple[Any, ...]:
-    """Everything the bot has done in a chat, so that any new bot action changes it."""
-    bot_side = tuple(
-        (m["message_id"], m.get("text"), json.dumps(m.get("reply_markup"), sort_keys=True), m.get("edit_count", 0))
-        for m in snapshot["messages"]
-        if m["from_bot"]
-    )
-    return bot_side, len(snapshot["callback_answers"])
 
 
 class Parent:

@@ -12,13 +12,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter
 
 from bot.context import CarerlineContext
-from bot.message_log_writer import MessageLogWriter
-from db.dao.delivery.message_log import OutboundRow
+from db.dao.delivery.message_log import OutboundRow, save_outbound_messages
+from db.group_commit import GroupCommit
 from db.types import utc_now
 from messaging.channels.telegram import ReplyBot, SentText, retry_after_s
 
@@ -118,13 +119,23 @@ async def _record(
         telegram_message_id=None if deidentified else message_id,
         sent_at=utc_now(),
     )
-    await _log_writer(context).record(row)
+    await _log_writer(context).submit(row)
     context.services.metrics.messages_sent.labels(kind=kind).inc()
 
 
-def _log_writer(context: CarerlineContext) -> MessageLogWriter:
-    """The process's one writer for sent messages (replies of many chats share its transactions)."""
+def _log_writer(context: CarerlineContext) -> GroupCommit[OutboundRow, None]:
+    """The process's one writer for sent messages: the replies of a crowd share its transactions (group commit).
+
+    Every reply still waits until its row is written, so a chat's next update sees it and nothing is lost.
+    """
     writer = context.bot_data.get(_LOG_WRITER_KEY)
     if writer is None:
-        writer = context.bot_data[_LOG_WRITER_KEY] = MessageLogWriter(database=context.services.database)
+        writer = context.bot_data[_LOG_WRITER_KEY] = GroupCommit(
+            database=context.services.database, write=_write_log_rows, name="message-log-writer"
+        )
     return writer
+
+
+async def _write_log_rows(session: AsyncSession, rows: list[OutboundRow]) -> list[None]:
+    await save_outbound_messages(session, messages=rows)
+    return [None] * len(rows)

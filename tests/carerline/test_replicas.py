@@ -102,17 +102,26 @@ async def running_serve(*, database_url: str, emulator: BotApiEmulator, folder: 
         await reader
 
 
+@asynccontextmanager
+async def two_healthy_replicas(
+    *, database_url: str, emulator: BotApiEmulator, folder: Path
+) -> AsyncIterator[tuple[Replica, Replica]]:
+    """Two `serve` processes on one database, both answering /healthz."""
+    (folder / "a").mkdir(), (folder / "b").mkdir()
+    async with (
+        running_serve(database_url=database_url, emulator=emulator, folder=folder / "a") as first,
+        running_serve(database_url=database_url, emulator=emulator, folder=folder / "b") as second,
+    ):
+        for replica in (first, second):
+            await wait_for_condition(lambda: _is_healthy(replica.url), timeout_s=60, description="/healthz")
+        yield first, second
+
+
 @pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)  # replicas share PostgreSQL
 async def test_two_serve_replicas_on_one_postgresql_run_each_due_job_once(
     database_url: str, emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
-    async with (
-        running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "a") as first,
-        running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "b") as second,
-    ):
-        for replica in (first, second):
-            await wait_for_condition(lambda: _is_healthy(replica.url), timeout_s=60, description="/healthz")
+    async with two_healthy_replicas(database_url=database_url, emulator=emulator, folder=tmp_path) as (first, second):
 
         def due_times_both_fired() -> set[tuple[str, str]]:
             return set(first.decisions()) & set(second.decisions())
@@ -227,6 +236,21 @@ async def _reference_replies(
     return replies
 
 
+def _newcomers(emulator: BotApiEmulator, *, reference_chat: int) -> tuple[int, list[int]]:
+    """A reference chat and SPLIT_CHATS chats after it, each a person who has pressed Start."""
+    chats = [reference_chat + 1 + index for index in range(SPLIT_CHATS)]
+    for chat_id in [reference_chat, *chats]:
+        emulator.add_user(user_id=chat_id, first_name="Alex", language_code="en", has_started=True)
+    return reference_chat, chats
+
+
+async def _wait_until_every_chat_answered(emulator: BotApiEmulator, chats: list[int]) -> None:
+    def everyone_answered() -> bool:
+        return all(len(emulator.bot_messages(chat_id=chat_id)) >= len(NEWCOMER_SAYS) for chat_id in chats)
+
+    await wait_for_condition(everyone_answered, timeout_s=120, interval_s=0.1, description="every chat answered")
+
+
 async def _wait_until_every_update_is_handled(database: Database) -> None:
     async def all_handled() -> bool:
         async with database.transaction() as session:
@@ -239,17 +263,11 @@ async def _wait_until_every_update_is_handled(database: Database) -> None:
 async def test_one_chats_updates_split_across_two_replicas_are_answered_in_order_and_once(
     database_url: str, emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
-    reference_chat, chats = 771_000, [771_001 + index for index in range(SPLIT_CHATS)]
-    for chat_id in [reference_chat, *chats]:
-        emulator.add_user(user_id=chat_id, first_name="Alex", language_code="en", has_started=True)
+    reference_chat, chats = _newcomers(emulator, reference_chat=771_000)
     async with (
-        running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "a") as first,
-        running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "b") as second,
+        two_healthy_replicas(database_url=database_url, emulator=emulator, folder=tmp_path) as (first, second),
         aiohttp.ClientSession() as http,
     ):
-        for replica in (first, second):
-            await wait_for_condition(lambda: _is_healthy(replica.url), timeout_s=60, description="/healthz")
         expected = await _reference_replies(http, first, emulator, chat_id=reference_chat, first_update_id=10_000)
 
         async def write(chat_id: int) -> None:
@@ -266,10 +284,7 @@ async def test_one_chats_updates_split_across_two_replicas_are_answered_in_order
 
         await asyncio.gather(*(write(chat_id) for chat_id in chats))
 
-        def everyone_answered() -> bool:
-            return all(len(emulator.bot_messages(chat_id=chat_id)) >= len(NEWCOMER_SAYS) for chat_id in chats)
-
-        await wait_for_condition(everyone_answered, timeout_s=120, interval_s=0.1, description="every chat answered")
+        await _wait_until_every_chat_answered(emulator, chats)
         database = Database(database_url)
         try:
             # An update recorded by a replica that died before handling it: a sweeper takes it within seconds.
@@ -315,17 +330,11 @@ async def _post_to_either(http: aiohttp.ClientSession, replicas: tuple[Replica, 
 async def test_a_replica_stopped_mid_conversation_hands_its_chats_over_in_order_and_once(
     database_url: str, emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
-    reference_chat, chats = 772_000, [772_001 + index for index in range(SPLIT_CHATS)]
-    for chat_id in [reference_chat, *chats]:
-        emulator.add_user(user_id=chat_id, first_name="Alex", language_code="en", has_started=True)
+    reference_chat, chats = _newcomers(emulator, reference_chat=772_000)
     async with (
-        running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "a") as first,
-        running_serve(database_url=database_url, emulator=emulator, folder=tmp_path / "b") as second,
+        two_healthy_replicas(database_url=database_url, emulator=emulator, folder=tmp_path) as (first, second),
         aiohttp.ClientSession() as http,
     ):
-        for replica in (first, second):
-            await wait_for_condition(lambda: _is_healthy(replica.url), timeout_s=60, description="/healthz")
         expected = await _reference_replies(http, second, emulator, chat_id=reference_chat, first_update_id=40_000)
         halfway = asyncio.Event()
 
@@ -346,10 +355,7 @@ async def test_a_replica_stopped_mid_conversation_hands_its_chats_over_in_order_
         await writers
         assert await asyncio.wait_for(first.process.wait(), timeout=60) == 0
 
-        def everyone_answered() -> bool:
-            return all(len(emulator.bot_messages(chat_id=chat_id)) >= len(NEWCOMER_SAYS) for chat_id in chats)
-
-        await wait_for_condition(everyone_answered, timeout_s=120, interval_s=0.1, description="every chat answered")
+        await _wait_until_every_chat_answered(emulator, chats)
         database = Database(database_url)
         try:
             await _wait_until_every_update_is_handled(database)

@@ -40,6 +40,16 @@ async def _contact(staff_web: StaffWeb, contact_id: int) -> FamilyContact:
     return contact
 
 
+LISTING = "/api/v1/transport/children/{child_id}/contacts"
+ONE = "/api/v1/transport/children/{child_id}/contacts/{contact_id}"
+
+
+async def _officer_api(staff_web: StaffWeb) -> Api:
+    """The JSON API as an officer, its OpenAPI document loaded (each call is checked against it)."""
+    api = Api(staff_web.url, await staff_web.add_token(StaffRole.OFFICER))
+    await api.load_document()
+    return api
+
 async def test_an_officer_sees_and_changes_contacts_and_both_are_audited(staff_web: StaffWeb) -> None:
     child, anna, piotr = await _family(staff_web)
     officer, _ = await staff_web.signed_in(StaffRole.OFFICER)
@@ -103,26 +113,23 @@ async def test_pact_operators_and_admins_never_see_contacts(staff_web: StaffWeb)
 
 async def test_the_api_lists_and_replaces_a_contact_as_documented(staff_web: StaffWeb) -> None:
     child, anna, piotr = await _family(staff_web)
-    api = Api(staff_web.url, await staff_web.add_token(StaffRole.OFFICER))
-    await api.load_document()
-    listing = "/api/v1/transport/children/{child_id}/contacts"
-    one = "/api/v1/transport/children/{child_id}/contacts/{contact_id}"
+    api = await _officer_api(staff_web)
     try:
-        status, body = await api.call("GET", listing, path=f"/api/v1/transport/children/{child.id}/contacts")
+        status, body = await api.call("GET", LISTING, path=f"/api/v1/transport/children/{child.id}/contacts")
         assert status == 200 and [(c["name"], c["mobile"], c["is_linked_in_telegram"]) for c in body["contacts"]] == [
             ("Anna Kowalska", MOBILE, True), ("Piotr Kowalski", None, False)
         ]
         assert body["contacts"][1]["postal_address"] == ["1 Quarry Rise", "Maidstone", "ME14 1XQ"]
         path = f"/api/v1/transport/children/{child.id}/contacts/{piotr.id}"
-        status, body = await api.call("PUT", one, path=path, json={"name": "Piotr Kowalski", "mobile": "+33 6 12 34 56 78", "preferred_channel": "sms"})
+        status, body = await api.call("PUT", ONE, path=path, json={"name": "Piotr Kowalski", "mobile": "+33 6 12 34 56 78", "preferred_channel": "sms"})
         assert status == 422 and [f["field"] for f in body["fields"]] == ["mobile"]
-        status, body = await api.call("PUT", one, path=path, json={"name": "Piotr Kowalski", "mobile": "07700 900 888", "preferred_channel": "sms"})
+        status, body = await api.call("PUT", ONE, path=path, json={"name": "Piotr Kowalski", "mobile": "07700 900 888", "preferred_channel": "sms"})
         assert status == 200 and (body["mobile"], body["preferred_channel"], body["postal_address"], body["changed_by"]) == (
             "+447700900888", "sms", None, "officer"
         )
-        status, _ = await api.call("PUT", one, path=f"/api/v1/transport/children/{child.id}/contacts/{anna.id + 500}", json={"name": "X"})  # type: ignore[operator]
+        status, _ = await api.call("PUT", ONE, path=f"/api/v1/transport/children/{child.id}/contacts/{anna.id + 500}", json={"name": "X"})  # type: ignore[operator]
         assert status == 404
-        status, _ = await api.call("GET", listing, path="/api/v1/transport/children/0/contacts")
+        status, _ = await api.call("GET", LISTING, path="/api/v1/transport/children/0/contacts")
         assert status == 422
     finally:
         await api.http.close()
@@ -174,18 +181,15 @@ async def test_an_officer_sees_and_corrects_the_language_on_the_page_and_in_the_
     async with staff_web.database.transaction() as session:
         audit = (await session.exec(select(AuditEvent).where(AuditEvent.action == "transport.child_contact_changed"))).one()
     assert audit.detail["changed"] == ["language"]
-    api = Api(staff_web.url, await staff_web.add_token(StaffRole.OFFICER))
-    await api.load_document()
-    listing = "/api/v1/transport/children/{child_id}/contacts"
-    one = "/api/v1/transport/children/{child_id}/contacts/{contact_id}"
+    api = await _officer_api(staff_web)
     try:
-        status, listed = await api.call("GET", listing, path=f"/api/v1/transport/children/{child.id}/contacts")
+        status, listed = await api.call("GET", LISTING, path=f"/api/v1/transport/children/{child.id}/contacts")
         assert status == 200 and [c["language"] for c in listed["contacts"]] == [None, "en"]
         put = f"/api/v1/transport/children/{child.id}/contacts/{piotr.id}"
         details = {"name": "Piotr Kowalski", "postal_address": ["1 Quarry Rise", "Maidstone", "ME14 1XQ"]}
-        status, _ = await api.call("PUT", one, path=put, json={**details, "language": "Polish"})
+        status, _ = await api.call("PUT", ONE, path=put, json={**details, "language": "Polish"})
         assert status == 422
-        status, saved = await api.call("PUT", one, path=put, json={**details, "language": "pl"})
+        status, saved = await api.call("PUT", ONE, path=put, json={**details, "language": "pl"})
         assert status == 200 and saved["language"] == "pl"
     finally:
         await api.http.close()

@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.dao.portable import dialect_insert
 from db.models import ChatThrottle, ConversationState
 from db.models.conversations import IDLE
 
@@ -98,9 +98,8 @@ async def save_conversation(
     # Plain Core statements on the connection: the ORM's bookkeeping for DML cost more than the statement here.
     connection = await session.connection()
     if expected_version == 0:
-        insert_into = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
         inserted = await connection.execute(
-            insert_into(table)
+            dialect_insert(connection)(table)
             .values(chat_id=chat_id, state=state, data=data, version=new_version, updated_at=now)
             .on_conflict_do_nothing(index_elements=[table.c.chat_id])
         )
@@ -169,12 +168,10 @@ async def count_updates_in_windows(
     A chat's window starts again when it began at or before `window_started_by`.
     """
     table = ChatThrottle.__table__
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
     rows = [
         {"chat_id": chat_id, "window_started_at": now, "updates_in_window": 1, "has_warned": False} for chat_id in chat_ids
     ]
-    statement = insert_into(table).values(rows)
+    statement = dialect_insert(session)(table).values(rows)
     has_ended = table.c.window_started_at <= window_started_by
     counted = table.c.updates_in_window + 1
     statement = statement.on_conflict_do_update(

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select as sqlmodel_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.delivery.bulk_postgres import save_chat_schedule_postgresql, save_sent_with_log_postgresql
+from db.dao.portable import dialect_insert
 from db.models import (
     Carer,
     ChatDeliveryState,
@@ -61,10 +61,6 @@ def _is_postgresql(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if _is_postgresql(session) else sqlite.insert
-
-
 def _greatest(session: AsyncSession, *values: Any) -> Any:
     return func.greatest(*values) if _is_postgresql(session) else func.max(*values)
 
@@ -72,7 +68,7 @@ def _greatest(session: AsyncSession, *values: Any) -> Any:
 async def lock_rate_bucket(session: AsyncSession, *, name: str) -> DeliveryRateBucket:
     """The shared send schedule, locked for this transaction (SQLite's BEGIN IMMEDIATE locks already)."""
     await session.exec(
-        _insert(session)(_buckets).values(name=name, next_slot_at_s=0.0, paused_until_s=0.0).on_conflict_do_nothing()
+        dialect_insert(session)(_buckets).values(name=name, next_slot_at_s=0.0, paused_until_s=0.0).on_conflict_do_nothing()
     )
     statement = sqlmodel_select(DeliveryRateBucket).where(DeliveryRateBucket.name == name)
     if _is_postgresql(session):
@@ -181,7 +177,7 @@ async def save_chat_schedule(session: AsyncSession, *, next_send_at: Sequence[tu
     if _is_postgresql(session):
         await save_chat_schedule_postgresql(session, latest=latest)
         return
-    statement = _insert(session)(_chats)
+    statement = dialect_insert(session)(_chats)
     statement = statement.on_conflict_do_update(
         index_elements=["chat_id"],
         set_={"next_send_at": _greatest(session, _chats.c.next_send_at, statement.excluded.next_send_at)},

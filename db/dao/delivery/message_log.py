@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, insert, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.dao.portable import dialect_insert
 from db.models import MessageDirection, MessageRecord
 from db.types import storable_text, utc_now
 
@@ -49,8 +49,7 @@ async def save_inbound_messages(session: AsyncSession, *, rows: list[InboundRow]
         })
     table = MessageRecord.__table__
     connection = await session.connection()
-    insert_into = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert_into(table).values(values).on_conflict_do_nothing(index_elements=[table.c.update_id])
+    statement = dialect_insert(connection)(table).values(values).on_conflict_do_nothing(index_elements=[table.c.update_id])
     result = await connection.execute(statement.returning(table.c.update_id))
     return {int(update_id) for (update_id,) in result.all()}
 

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.dao.portable import dialect_insert
 from db.models import ChatDeliveryState, FamilyContact, MessageRecord, OutboxMessage, OutboxState
 
 # Both SQLite (32,766) and asyncpg (32,767) cap bound parameters per statement.
@@ -24,7 +24,7 @@ def _dialect(session: AsyncSession) -> str:
 
 async def insert_outbox_rows(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Insert rows, skipping idempotency keys already present; {key: id} of the rows inserted now."""
-    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     # One compiled statement, sent in batches by SQLAlchemy's "insertmanyvalues" (fast for 10,000 rows).
     statement = (
