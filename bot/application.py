@@ -29,7 +29,6 @@ from bot.routing.recording import record_incoming_update
 from bot.routing.turn_start import begin_turn
 from bot.menu import register_commands
 from bot.operator_flow.gate import operator_gate
-from bot.intake.polling import ScreenedUpdatesRequest
 from messaging.channels.telegram import AiohttpRequest, ReplyBot
 from bot.intake.processing import PerChatUpdateProcessor, concurrent_updates_for
 
@@ -51,7 +50,7 @@ def build_bot_application(*, services: Dependencies, webhook_mode: bool) -> Care
                 base_url=f"{root}/bot",
                 base_file_url=f"{root}/file/bot",
                 request=AiohttpRequest(connection_pool_size=REPLY_CONNECTIONS, timeout_s=15.0),
-                get_updates_request=ScreenedUpdatesRequest(connection_pool_size=1, timeout_s=40.0),
+                get_updates_request=AiohttpRequest(connection_pool_size=1, timeout_s=40.0),
             )
         )
         .context_types(ContextTypes(context=CarerlineContext))

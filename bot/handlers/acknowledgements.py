@@ -8,6 +8,7 @@ from telegram.error import BadRequest
 
 from bot.context import CarerlineContext
 from bot.menu import back_to_menu_keyboard
+from bot.turns import turn_of
 from db.types import utc_now
 from services.changes.followups import acknowledge_message
 
@@ -21,10 +22,14 @@ async def acknowledge(update: Update, context: CarerlineContext) -> None:
     chat = update.effective_chat
     if query is None or chat is None or query.message is None or not context.matches:
         return
+    turn = turn_of(context)
+    if turn is None:
+        return
     outbox_id = int(context.matches[0].group(1))
     async with context.services.database.transaction() as session:
         outcome = await acknowledge_message(
-            session, outbox_id=outbox_id, chat_id=chat.id, telegram_message_id=query.message.message_id, now=utc_now()
+            session, outbox_id=outbox_id, chat_id=chat.id, telegram_message_id=query.message.message_id,
+            language=turn.language, now=utc_now(),
         )
     if outcome.seen_text is None:
         return

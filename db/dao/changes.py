@@ -66,6 +66,20 @@ async def fetch_notice_for_outbox(session: AsyncSession, *, outbox_id: int) -> C
     return (await session.exec(statement)).first()
 
 
+async def acknowledge_notice_of_row(session: AsyncSession, *, outbox_id: int, notice_key: str | None, now: datetime) -> bool:
+    """Mark acknowledged the notice a row belongs to (its first message, its reminder, or any row sharing their
+    key), in one statement; True when it was still open."""
+    notices = ChangeNotice.__table__  # type: ignore[attr-defined]
+    belongs = (notices.c.outbox_message_id == outbox_id) | (notices.c.reminder_outbox_message_id == outbox_id)
+    if notice_key:
+        outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
+        same_notice = select(outbox.c.id).where(outbox.c.notice_key == notice_key).scalar_subquery()
+        belongs = belongs | notices.c.outbox_message_id.in_(same_notice) | notices.c.reminder_outbox_message_id.in_(same_notice)
+    statement = update(notices).where(belongs, notices.c.acknowledged_at.is_(None)).values(acknowledged_at=now)
+    result = await (await session.connection()).execute(statement)
+    return bool(result.rowcount)
+
+
 async def save_notice(session: AsyncSession, *, notice: ChangeNotice) -> ChangeNotice:
     """Update a notice."""
     session.add(notice)

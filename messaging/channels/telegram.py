@@ -14,16 +14,22 @@ reached Telegram" (lost connection, timeout) from "Telegram refused it" (an HTTP
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 
 import aiohttp
 import yarl
-from telegram import Bot
+from telegram import Bot, Update
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram._utils.types import JSONDict, ODVInput, TimePeriod
 from telegram.ext import ExtBot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from messaging.channels.telegram_updates import read_updates
 
 USER_AGENT = "Carerline delivery (python-telegram-bot)"
 
@@ -159,10 +165,41 @@ class SentText:
 
 
 class ReplyBot(ExtBot[None]):
-    """The conversation bot's `telegram.ext.ExtBot`, with the same lean send for replies.
+    """The conversation bot's `telegram.ext.ExtBot`, with the same lean send for replies, and getUpdates screened.
 
     A reply needs only the new message's id and text (for the message log), not a parsed `telegram.Message`.
+    PTB's own getUpdates parses the batch as a whole: one update it cannot parse (a date out of range)
+    fails the batch, and the poller fetches the same batch again for ever. Ours screens and parses each
+    update once (messaging/channels/telegram_updates.py): an unreadable one becomes a stub that is
+    recorded and skipped.
     """
+
+    async def get_updates(  # noqa: PLR0913 - PTB's signature
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: TimePeriod | None = None,
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        api_kwargs: JSONDict | None = None,
+    ) -> tuple[Update, ...]:
+        """As `Bot.get_updates`, each update screened and parsed on its own."""
+        data: JSONDict = {"timeout": timeout, "offset": offset, "limit": limit, "allowed_updates": allowed_updates}
+        # As PTB does: the long-poll time is added to the read timeout.
+        base_s = (self._request[0].read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout) or 0
+        wait_s = timeout.total_seconds() if isinstance(timeout, timedelta) else (timeout or 0)
+        result = await self._post(
+            "getUpdates", data, read_timeout=base_s + wait_s, write_timeout=write_timeout,
+            connect_timeout=connect_timeout, pool_timeout=pool_timeout, api_kwargs=api_kwargs,
+        )
+        updates = read_updates(result, bot=self)
+        for update in updates:
+            self.insert_callback_data(update)
+        return tuple(updates)
 
     async def send_html_text(self, *, chat_id: int, text: str, reply_markup: str | None) -> SentText:
         """sendMessage with parse_mode HTML and a keyboard given as JSON text."""

@@ -2,20 +2,19 @@
 
 We check only the fields our handlers read, with the types the Bot API documents (ids fit in signed
 64 bits, dates are Unix times a datetime can hold, texts are strings), then let python-telegram-bot
-parse the whole update once. An update that fails either check is replaced by a stub that carries
-only its update_id and the reason, so it is still recorded, acknowledged to Telegram and never
-retried, while no handler meets it. Characters no database can hold (lone surrogates, NUL) are
+parse the whole update, once. An update that fails either is replaced by a stub that carries only its
+update_id and the reason, so it is still recorded, acknowledged to Telegram and never retried, while
+no handler meets it. Characters no database can hold (lone surrogates, NUL) are
 replaced in every string, and the update is marked so the message log can say so.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from telegram import Update
+from telegram import Bot, Update
 
 from db.types import BIGINT_MAX, BIGINT_MIN, fits_bigint, storable_text
 
@@ -112,36 +111,31 @@ class _Update(_Wire):
     chat_member: _ChatMemberUpdated | None = None
 
 
-@dataclass(frozen=True)
-class ScreenedUpdate:
-    """What goes on to python-telegram-bot: the update as sent (cleaned), or a stub when it was unreadable."""
-
-    payload: dict[str, Any]
-    problem: str | None = None
-
-
-def screen_update(raw: dict[str, Any]) -> ScreenedUpdate:
-    """Check an update with an integer update_id; an unreadable one becomes a stub (and a warning)."""
+def read_update(raw: dict[str, Any], *, bot: Bot | None) -> Update:
+    """Screen and parse an update with an integer update_id; an unreadable one becomes a stub (and a warning)."""
     update_id = raw["update_id"]
     payload, was_replaced = _cleaned(raw)
     problem = _problem_with(payload)
-    if problem is not None:
-        logger.warning("update %s is not one we can read, so no handler sees it: %s", update_id, problem)
-        return ScreenedUpdate(payload={"update_id": update_id, UNREADABLE_KEY: problem}, problem=problem)
-    if was_replaced:
-        payload[REPLACED_KEY] = True
-    return ScreenedUpdate(payload=payload)
+    if problem is None:
+        if was_replaced:
+            payload[REPLACED_KEY] = True
+        try:
+            return Update.de_json(payload, bot)
+        except Exception as error:  # noqa: BLE001 - whatever python-telegram-bot raised, the update is the sender's mistake
+            problem = f"python-telegram-bot could not parse it: {type(error).__name__}"
+    logger.warning("update %s is not one we can read, so no handler sees it: %s", update_id, problem)
+    return Update.de_json({"update_id": update_id, UNREADABLE_KEY: problem}, bot)
 
 
-def screen_updates(raw_updates: list[Any]) -> list[dict[str, Any]]:
-    """A getUpdates batch, each update screened (one without an integer update_id cannot even be stubbed)."""
-    screened = []
-    for raw in raw_updates:
+def read_updates(raw_updates: Any, *, bot: Bot | None) -> list[Update]:
+    """A getUpdates batch, each update read on its own (one without an integer update_id cannot even be stubbed)."""
+    updates = []
+    for raw in raw_updates if isinstance(raw_updates, list) else []:
         if isinstance(raw, dict) and isinstance(raw.get("update_id"), int) and not isinstance(raw["update_id"], bool):
-            screened.append(screen_update(raw).payload)
+            updates.append(read_update(raw, bot=bot))
         else:
             logger.warning("getUpdates returned something that is not an update; skipped")
-    return screened
+    return updates
 
 
 def is_unreadable(update: Update) -> bool:
@@ -162,10 +156,6 @@ def _problem_with(payload: dict[str, Any]) -> str | None:
     except ValidationError as error:
         first = error.errors(include_url=False, include_input=False)[0]
         return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
-    try:
-        Update.de_json(dict(payload), None)
-    except Exception as error:  # noqa: BLE001 - whatever python-telegram-bot raised, the update is the sender's mistake
-        return f"python-telegram-bot could not parse it: {type(error).__name__}"
     return None
 
 

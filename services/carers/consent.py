@@ -11,7 +11,7 @@ from db.dao.carers.accounts import count_linked_children, save_carer
 from db.dao.carers.consent import save_consent_event
 from db.dao.carers.conversations import fetch_conversation, save_conversation
 from db.models import Carer, ConsentEventKind
-from services.carers.conversations import Step, move_to, require_step
+from services.carers.conversations import UNREAD, Step, move_to, require_step
 from services.carers.linking import LinkOutcome, LinkResult, redeem_code
 
 
@@ -47,10 +47,17 @@ async def give_consent(
     language: str,
     notice_version: str,
     now: datetime,
+    is_new_carer: bool = False,
 ) -> ConsentGiven:
-    """Record consent (creating the carer), then use any pending code; the pending code is then forgotten."""
+    """Record consent (creating the carer), then use any pending code; the pending code is then forgotten.
+
+    `is_new_carer`: this update found no carer for the chat (updates of one chat run one at a time, so
+    none has appeared since), and none is read again.
+    """
     # Any notice shown while we still wait for consent will do: they all say the same.
-    context = await require_step(session, chat_id=chat_id, step=Step.AWAITING_CONSENT, version=None)
+    known = None if is_new_carer else UNREAD
+    context = await require_step(session, chat_id=chat_id, step=Step.AWAITING_CONSENT, version=None, carer=known)
+    is_new_carer = context.carer is None
     carer = context.carer or Carer(chat_id=chat_id, language=language)
     carer.first_name = first_name[:128]
     carer.consent_notice_version = notice_version
@@ -66,7 +73,8 @@ async def give_consent(
     if pending_code:
         link = await redeem_code(session, carer_id=carer.id, chat_id=chat_id, raw_code=pending_code, now=now)
     is_linked = link is not None and link.outcome in (LinkOutcome.LINKED, LinkOutcome.ALREADY_LINKED)
-    has_children = is_linked or await count_linked_children(session, carer_id=carer.id) > 0
+    # A carer made just now has no links but the one its code may have made.
+    has_children = is_linked or (not is_new_carer and await count_linked_children(session, carer_id=carer.id) > 0)
     step = Step.IDLE if has_children else Step.AWAITING_CODE
     await move_to(session, chat_id=chat_id, step=step, now=now)
     return ConsentGiven(carer=carer, link=link, step=step)

@@ -125,9 +125,11 @@ class StaleStepError(Exception):
     """A button from an older message: the conversation has moved on since it was sent."""
 
 
-async def require_step(session: AsyncSession, *, chat_id: int, step: Step, version: int | None) -> ChatContext:
+async def require_step(
+    session: AsyncSession, *, chat_id: int, step: Step, version: int | None, carer: Carer | None | Unread = UNREAD
+) -> ChatContext:
     """The chat's context, if it is still at `step` (and `version`, unless None); StaleStepError otherwise."""
-    context = await load_chat_context(session, chat_id=chat_id)
+    context = await load_chat_context(session, chat_id=chat_id, carer=carer)
     if context.step != step or (version is not None and context.version != version):
         raise StaleStepError(chat_id)
     return context

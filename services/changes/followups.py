@@ -8,15 +8,14 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.changes import (
-    fetch_notice_for_outbox,
+    acknowledge_notice_of_row,
     fetch_notice_rows,
     fetch_notices_open_for_reminder,
     mark_notices_escalated,
     save_notice,
 )
-from db.dao.carers.accounts import fetch_carer
 from db.dao.delivery.fallback import stamp_fallback_queued
-from db.dao.delivery.outbox import fetch_outbox_message, save_acknowledgement
+from db.dao.delivery.outbox import save_chat_acknowledgement
 from db.dao.transport.contacts import fetch_contacts_for_carers
 from db.dao.transport.data import fetch_children_by_ids, fetch_routes_by_ids
 from db.models import OutboxChannel, OutboxMessage, OutboxState
@@ -42,21 +41,20 @@ class AcknowledgementOutcome:
 
 
 async def acknowledge_message(
-    session: AsyncSession, *, outbox_id: int, chat_id: int, telegram_message_id: int | None, now: datetime
+    session: AsyncSession, *, outbox_id: int, chat_id: int, telegram_message_id: int | None, language: str, now: datetime
 ) -> AcknowledgementOutcome:
-    """Record "I've seen this" on the message and its change notice; the message's text, marked seen."""
-    row = await fetch_outbox_message(session, outbox_id=outbox_id)
-    if row is None or row.chat_id is None or row.chat_id != chat_id or row.text is None:
+    """Record "I've seen this" on the message and its change notice; the message's text, marked seen, in `language`
+    (the chat's carer's: a message is only acknowledged from its own chat)."""
+    acknowledged = await save_chat_acknowledgement(
+        session, outbox_id=outbox_id, chat_id=chat_id, telegram_message_id=telegram_message_id, now=now
+    )
+    if acknowledged is None:
         return AcknowledgementOutcome(status="not_found")
-    is_new = await save_acknowledgement(session, outbox_id=outbox_id, telegram_message_id=telegram_message_id, now=now)
-    notice = await fetch_notice_for_outbox(session, outbox_id=outbox_id)
-    if notice is not None and notice.acknowledged_at is None:
-        notice.acknowledged_at = now
-        await save_notice(session, notice=notice)
-    carer = await fetch_carer(session, carer_id=row.carer_id) if row.carer_id is not None else None
-    language = carer.language if carer is not None else "en"
-    seen_text = f"{row.text}\n\n{text('updates.seen.done', language=language)}"
-    return AcknowledgementOutcome(status="recorded" if is_new else "already", seen_text=seen_text, language=language)
+    await acknowledge_notice_of_row(session, outbox_id=outbox_id, notice_key=acknowledged.notice_key, now=now)
+    seen_text = f"{acknowledged.text}\n\n{text('updates.seen.done', language=language)}"
+    return AcknowledgementOutcome(
+        status="recorded" if acknowledged.is_new else "already", seen_text=seen_text, language=language
+    )
 
 
 async def send_due_reminders(

@@ -100,7 +100,7 @@ async def test_an_operator_handing_back_routes_becomes_a_change_on_each_route_th
     assert len(rows) == 3 and all("Kent Coaches" in (row.text or "") for row in rows)
     async with staff_web.database.transaction() as session:
         outcome = await acknowledge_message(
-            session, outbox_id=rows[0].id or 0, chat_id=rows[0].chat_id or 0, telegram_message_id=None, now=utc_now()
+            session, outbox_id=rows[0].id or 0, chat_id=rows[0].chat_id or 0, telegram_message_id=None, language="en", now=utc_now()
         )
     assert outcome.status == "recorded"
     async with staff_web.database.transaction() as session:

@@ -6,10 +6,9 @@ import hmac
 import logging
 
 from aiohttp import web
-from telegram import Update
 from telegram.ext import Application
 
-from messaging.channels.telegram_updates import screen_update
+from messaging.channels.telegram_updates import is_unreadable, read_update
 from web.json_bodies import BodyRefused, read_json_body
 from web.keys import LIFECYCLE, METRICS, SETTINGS
 
@@ -38,10 +37,9 @@ async def receive_update(request: web.Request) -> web.Response:
         metrics.webhook_rejected.labels(reason="malformed").inc()
         return web.json_response({"error": "body is not a Telegram Update"}, status=400)
     # An update we cannot read still answers 200 (Telegram would only retry it) and is recorded as a stub.
-    screened = screen_update(payload)
-    if screened.problem is not None:
+    update = read_update(payload, bot=request.app[BOT_APPLICATION].bot)
+    if is_unreadable(update):
         metrics.webhook_rejected.labels(reason="unreadable").inc()
-    update = Update.de_json(screened.payload, request.app[BOT_APPLICATION].bot)
     if not await request.app[LIFECYCLE].accept_update(update):
         # Telegram retries a non-2xx delivery, so an update refused while we drain is not lost.
         return web.json_response({"error": "shutting down"}, status=503)

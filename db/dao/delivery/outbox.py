@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, text, update
+from sqlalchemy import delete, func, literal, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -103,6 +104,47 @@ async def save_acknowledgement(
     session.add(row)
     await session.flush()
     return True
+
+
+@dataclass(frozen=True)
+class ChatAcknowledgement:
+    """A row acknowledged from its own chat: its text, its notice key, and whether this press was the first."""
+
+    text: str
+    notice_key: str | None
+    is_new: bool
+
+
+async def save_chat_acknowledgement(
+    session: AsyncSession, *, outbox_id: int, chat_id: int, telegram_message_id: int | None, now: datetime
+) -> ChatAcknowledgement | None:
+    """Record "I've seen this" pressed in the row's own chat (one statement); None when it is not that chat's row.
+
+    The conditional UPDATE is the lock: of two presses at once only one finds the row unacknowledged.
+    """
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    own_row = (table.c.id == outbox_id, table.c.chat_id == chat_id, table.c.text.is_not(None))
+    connection = await session.connection()
+    statement = (
+        update(table)
+        .where(*own_row, table.c.acknowledged_at.is_(None))
+        .values(
+            acknowledged_at=now,
+            state=OutboxState.ACKNOWLEDGED.value,
+            # The press proves delivery, which settles a send we were unsure about.
+            sent_at=func.coalesce(table.c.sent_at, literal(now, table.c.sent_at.type)),
+            is_in_doubt=False,
+            telegram_message_id=func.coalesce(
+                table.c.telegram_message_id, literal(telegram_message_id, table.c.telegram_message_id.type)
+            ),
+        )
+        .returning(table.c.text, table.c.notice_key)
+    )
+    updated = (await connection.execute(statement)).first()
+    if updated is not None:
+        return ChatAcknowledgement(text=updated.text, notice_key=updated.notice_key, is_new=True)
+    before = (await connection.execute(select(table.c.text, table.c.notice_key).where(*own_row))).first()
+    return None if before is None else ChatAcknowledgement(text=before.text, notice_key=before.notice_key, is_new=False)
 
 
 async def count_outbox_by_state(session: AsyncSession, *, source_type: str | None = None) -> dict[str, int]:

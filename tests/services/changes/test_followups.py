@@ -69,9 +69,9 @@ async def test_an_acknowledged_notice_gets_no_reminder_and_leaves_the_call_list(
     await _mark_sent(database, at=RECORDED)
     async with database.transaction() as session:
         [row] = await fetch_outbox_for_source(session, source_type="transport_change", source_id=recorded.change.id)
-        wrong_chat = await acknowledge_message(session, outbox_id=row.id, chat_id=1, telegram_message_id=100, now=RECORDED)
-        outcome = await acknowledge_message(session, outbox_id=row.id, chat_id=carer.chat_id, telegram_message_id=100, now=RECORDED)
-        twice = await acknowledge_message(session, outbox_id=row.id, chat_id=carer.chat_id, telegram_message_id=100, now=RECORDED)
+        wrong_chat = await acknowledge_message(session, outbox_id=row.id, chat_id=1, telegram_message_id=100, language="en", now=RECORDED)
+        outcome = await acknowledge_message(session, outbox_id=row.id, chat_id=carer.chat_id, telegram_message_id=100, language="en", now=RECORDED)
+        twice = await acknowledge_message(session, outbox_id=row.id, chat_id=carer.chat_id, telegram_message_id=100, language="en", now=RECORDED)
         reminded = await send_due_reminders(session, now=RECORDED + timedelta(days=2), council_phone="1")
         calls = await build_call_list(session, now=datetime(2026, 11, 25, 7, 0, tzinfo=UTC))
     assert (wrong_chat.status, outcome.status, twice.status) == ("not_found", "recorded", "already")
