@@ -16,7 +16,7 @@ from bot.context import CarerlineContext
 from bot.handlers.consent import show_privacy_notice
 from bot.turns import Turn, remember_turn, turn_of
 from db.types import utc_now
-from services.carers.conversations import Step, leave_step
+from services.carers.conversations import Step, leave_step, remember_as_found
 
 TurnHandler = Callable[[Update, CarerlineContext, Turn], Awaitable[None]]
 Handler = Callable[[Update, CarerlineContext], Awaitable[None]]
@@ -69,4 +69,5 @@ async def _leave_step(context: CarerlineContext, turn: Turn) -> Turn:
         version = await leave_step(session, chat_id=turn.chat_id, now=utc_now())
     left = replace(turn, chat=replace(turn.chat, step=Step.IDLE, data={}, version=version))
     remember_turn(context, left)
+    remember_as_found(left.chat)  # committed: the handler's steps need not read it again
     return left

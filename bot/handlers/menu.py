@@ -29,7 +29,7 @@ async def send_menu(context: CarerlineContext, turn: Turn, *, intro: str | None 
     await say(context, turn, "\n\n".join(parts), keyboard=main_menu_keyboard(turn.language), kind="menu")
 
 
-@needs_consent
+@needs_consent(continues_step=True)  # open_menu leaves any half-finished step itself, in the same transaction
 async def show_menu(update: Update, context: CarerlineContext, turn: Turn) -> None:
     """menu:main and /menu."""
     await send_menu(context, turn)

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.carers.accounts import count_linked_children, save_carer
+from db.dao.carers.accounts import count_linked_children, insert_carer, save_carer
 from db.dao.carers.consent import save_consent_event
 from db.dao.carers.conversations import fetch_conversation, save_conversation
 from db.models import Carer, ConsentEventKind
-from services.carers.conversations import UNREAD, Step, move_to, require_step
+from services.carers.conversations import UNREAD, Step, move_to, require_step, require_step_with_carer
 from services.carers.linking import LinkOutcome, LinkResult, redeem_code
 
 
@@ -56,14 +56,16 @@ async def give_consent(
     """
     # Any notice shown while we still wait for consent will do: they all say the same.
     known = None if is_new_carer else UNREAD
-    context = await require_step(session, chat_id=chat_id, step=Step.AWAITING_CONSENT, version=None, carer=known)
+    context = await require_step_with_carer(
+        session, chat_id=chat_id, step=Step.AWAITING_CONSENT, version=None, carer=known
+    )
     is_new_carer = context.carer is None
     carer = context.carer or Carer(chat_id=chat_id, language=language)
     carer.first_name = first_name[:128]
     carer.consent_notice_version = notice_version
     carer.consent_given_at = now
     carer.consent_withdrawn_at = None
-    await save_carer(session, carer=carer)
+    await (insert_carer(session, carer=carer) if is_new_carer else save_carer(session, carer=carer))
     assert carer.id is not None
     await save_consent_event(
         session, carer_id=carer.id, kind=ConsentEventKind.GIVEN, notice_version=notice_version, occurred_at=now
@@ -93,7 +95,9 @@ async def ask_to_withdraw(session: AsyncSession, *, chat_id: int, now: datetime)
 
 async def withdraw_consent(session: AsyncSession, *, chat_id: int, expected_version: int, now: datetime) -> Carer:
     """Withdraw consent: from now on only messages the council must send."""
-    context = await require_step(session, chat_id=chat_id, step=Step.CONFIRM_WITHDRAW, version=expected_version)
+    context = await require_step_with_carer(
+        session, chat_id=chat_id, step=Step.CONFIRM_WITHDRAW, version=expected_version
+    )
     carer = context.carer
     assert carer is not None and carer.id is not None
     carer.consent_withdrawn_at = now

@@ -125,10 +125,29 @@ class StaleStepError(Exception):
     """A button from an older message: the conversation has moved on since it was sent."""
 
 
-async def require_step(
+@dataclass(frozen=True)
+class StepState:
+    """Where a chat's conversation is: its step, the step's data and the version its buttons carry."""
+
+    chat_id: int
+    step: str
+    data: dict[str, Any]
+    version: int
+
+
+async def require_step(session: AsyncSession, *, chat_id: int, step: Step, version: int | None) -> StepState:
+    """The chat's conversation, if it is still at `step` (and `version`, unless None); StaleStepError otherwise."""
+    conversation = await fetch_conversation(session, chat_id=chat_id)
+    found = chat_context_of(chat_id=chat_id, carer=None, conversation=conversation)
+    if found.step != step or (version is not None and found.version != version):
+        raise StaleStepError(chat_id)
+    return StepState(chat_id=chat_id, step=found.step, data=found.data, version=found.version)
+
+
+async def require_step_with_carer(
     session: AsyncSession, *, chat_id: int, step: Step, version: int | None, carer: Carer | None | Unread = UNREAD
 ) -> ChatContext:
-    """The chat's context, if it is still at `step` (and `version`, unless None); StaleStepError otherwise."""
+    """As `require_step`, with the chat's carer read in this transaction (unless given)."""
     context = await load_chat_context(session, chat_id=chat_id, carer=carer)
     if context.step != step or (version is not None and context.version != version):
         raise StaleStepError(chat_id)

@@ -18,7 +18,7 @@ from db.dao.transport.contacts import fetch_contact_changes_for_carer, fetch_con
 from db.models import Carer, FamilyContact, MessageDirection
 from services.carers.contacts import HeldContact, read_held_contact
 from services.privacy.my_data_records import carer_records
-from services.carers.conversations import Step, move_to, require_step
+from services.carers.conversations import Step, move_to, require_step_with_carer
 from services.privacy.erasure import erase_carer
 
 EXPORT_FILE_NAME = "carerline-my-data.zip"
@@ -166,7 +166,7 @@ async def erase_my_data(
     session: AsyncSession, *, chat_id: int, expected_version: int, now: datetime
 ) -> None:
     """Erase the carer confirmed in this chat (their conversation state goes with everything else)."""
-    context = await require_step(
+    context = await require_step_with_carer(
         session, chat_id=chat_id, step=Step.CONFIRM_ERASE, version=expected_version
     )
     assert context.carer is not None and context.carer.id is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +32,15 @@ async def save_carer(session: AsyncSession, *, carer: Carer) -> Carer:
     """Insert or update a carer."""
     session.add(carer)
     await session.flush()
+    return carer
+
+
+async def insert_carer(session: AsyncSession, *, carer: Carer) -> Carer:
+    """Insert a new carer with one plain INSERT (no ORM flush); the object gets its id and stays out of the session."""
+    table = Carer.__table__  # type: ignore[attr-defined]
+    values = {column.name: getattr(carer, column.name) for column in table.columns if column.name != "id"}
+    connection = await session.connection()
+    carer.id = (await connection.execute(insert(table).values(**values).returning(table.c.id))).scalar_one()
     return carer
 
 
