@@ -97,12 +97,28 @@ async def send_waiting_out_floods(send: Callable[[], Awaitable[SentT]]) -> SentT
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-async def _send_text(
-    context: CarerlineContext, *, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
-) -> SentText:
+async def edit_reply(
+    context: CarerlineContext, *, chat_id: int, message_id: int, text: str, keyboard: InlineKeyboardMarkup | None
+) -> None:
+    """Replace one of our messages' HTML text and keyboard (a 429 is waited out as for a reply)."""
+    bot = _reply_bot(context)
+    markup = keyboard.to_json() if keyboard is not None else None
+    await send_waiting_out_floods(
+        lambda: bot.edit_html_text(chat_id=chat_id, message_id=message_id, text=text, reply_markup=markup)
+    )
+
+
+def _reply_bot(context: CarerlineContext) -> ReplyBot:
     bot = context.bot
     if not isinstance(bot, ReplyBot):
         raise TypeError("the conversation bot is built by bot.application.build_bot_application")
+    return bot
+
+
+async def _send_text(
+    context: CarerlineContext, *, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
+) -> SentText:
+    bot = _reply_bot(context)
     markup = keyboard.to_json() if keyboard is not None else None
     return await send_waiting_out_floods(lambda: bot.send_html_text(chat_id=chat_id, text=text, reply_markup=markup))
 

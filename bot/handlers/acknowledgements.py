@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import CarerlineContext
 from bot.menu import back_to_menu_keyboard
+from bot.replies import edit_reply
 from bot.turns import turn_of
 from db.types import utc_now
 from services.changes.followups import acknowledge_message
@@ -34,8 +34,9 @@ async def acknowledge(update: Update, context: CarerlineContext) -> None:
     if outcome.seen_text is None:
         return
     try:
-        await query.edit_message_text(
-            text=outcome.seen_text, parse_mode=ParseMode.HTML, reply_markup=back_to_menu_keyboard(outcome.language)
+        await edit_reply(
+            context, chat_id=chat.id, message_id=query.message.message_id, text=outcome.seen_text,
+            keyboard=back_to_menu_keyboard(outcome.language),
         )
     except BadRequest as error:
         if "not modified" not in error.message.lower():

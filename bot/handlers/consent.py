@@ -72,7 +72,7 @@ async def agree(update: Update, context: CarerlineContext) -> None:
         body = text("consent.thanks_ask_code", language=turn.language)
         await say(context, turn, body, keyboard=back_to_menu_keyboard(turn.language), kind="consent_given")
     else:
-        body = text("consent.thanks", language=turn.language, name=given.carer.first_name or "")
+        body = text("consent.thanks", language=turn.language, name=given.first_name)
         await say(context, turn, body, keyboard=main_menu_keyboard(turn.language), kind="consent_given")
 
 

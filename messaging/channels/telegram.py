@@ -206,6 +206,12 @@ class ReplyBot(ExtBot[None]):
         result = await self._post("sendMessage", _html_message(chat_id=chat_id, text=text, reply_markup=reply_markup))
         return SentText(message_id=int(result["message_id"]), text=result.get("text"))
 
+    async def edit_html_text(self, *, chat_id: int, message_id: int, text: str, reply_markup: str | None) -> None:
+        """editMessageText with parse_mode HTML and a keyboard given as JSON text (the edited message is not parsed)."""
+        data = _html_message(chat_id=chat_id, text=text, reply_markup=reply_markup)
+        data["message_id"] = str(message_id)
+        await self._post("editMessageText", data)
+
 
 def build_delivery_bot(*, token: str, api_root: str, connection_pool_size: int, timeout_s: float) -> DeliveryBot:
     """A PTB Bot for the delivery engine; call `await bot.initialize()` before use."""

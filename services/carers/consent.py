@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.carers.accounts import count_linked_children, insert_carer, save_carer
+from db.dao.carers.accounts import count_linked_children, insert_consenting_carer, save_carer
 from db.dao.carers.consent import save_consent_event
 from db.dao.carers.conversations import fetch_conversation, save_conversation
 from db.models import Carer, ConsentEventKind
@@ -19,7 +19,8 @@ from services.carers.linking import LinkOutcome, LinkResult, redeem_code
 class ConsentGiven:
     """The carer who agreed, what happened to a code they brought, and where the conversation is now."""
 
-    carer: Carer
+    carer_id: int
+    first_name: str
     link: LinkResult | None
     step: Step
 
@@ -59,27 +60,44 @@ async def give_consent(
     context = await require_step_with_carer(
         session, chat_id=chat_id, step=Step.AWAITING_CONSENT, version=None, carer=known
     )
+    first_name = first_name[:128]
     is_new_carer = context.carer is None
-    carer = context.carer or Carer(chat_id=chat_id, language=language)
-    carer.first_name = first_name[:128]
-    carer.consent_notice_version = notice_version
-    carer.consent_given_at = now
-    carer.consent_withdrawn_at = None
-    await (insert_carer(session, carer=carer) if is_new_carer else save_carer(session, carer=carer))
-    assert carer.id is not None
+    carer_id = await _carer_consents(
+        session, carer=context.carer, chat_id=chat_id, first_name=first_name, language=language,
+        notice_version=notice_version, now=now,
+    )
     await save_consent_event(
-        session, carer_id=carer.id, kind=ConsentEventKind.GIVEN, notice_version=notice_version, occurred_at=now
+        session, carer_id=carer_id, kind=ConsentEventKind.GIVEN, notice_version=notice_version, occurred_at=now
     )
     pending_code = context.data.get("code")
     link = None
     if pending_code:
-        link = await redeem_code(session, carer_id=carer.id, chat_id=chat_id, raw_code=pending_code, now=now)
+        link = await redeem_code(session, carer_id=carer_id, chat_id=chat_id, raw_code=pending_code, now=now)
     is_linked = link is not None and link.outcome in (LinkOutcome.LINKED, LinkOutcome.ALREADY_LINKED)
     # A carer made just now has no links but the one its code may have made.
-    has_children = is_linked or (not is_new_carer and await count_linked_children(session, carer_id=carer.id) > 0)
+    has_children = is_linked or (not is_new_carer and await count_linked_children(session, carer_id=carer_id) > 0)
     step = Step.IDLE if has_children else Step.AWAITING_CODE
     await move_to(session, chat_id=chat_id, step=step, now=now)
-    return ConsentGiven(carer=carer, link=link, step=step)
+    return ConsentGiven(carer_id=carer_id, first_name=first_name, link=link, step=step)
+
+
+async def _carer_consents(
+    session: AsyncSession, *, carer: Carer | None, chat_id: int, first_name: str, language: str,
+    notice_version: str, now: datetime,
+) -> int:
+    """Mark the carer's consent given (a new carer is made with it); the carer's id."""
+    if carer is None:
+        return await insert_consenting_carer(
+            session, chat_id=chat_id, first_name=first_name, language=language, notice_version=notice_version,
+            consented_at=now,
+        )
+    carer.first_name = first_name
+    carer.consent_notice_version = notice_version
+    carer.consent_given_at = now
+    carer.consent_withdrawn_at = None
+    await save_carer(session, carer=carer)
+    assert carer.id is not None
+    return carer.id
 
 
 async def decline_consent(session: AsyncSession, *, chat_id: int, now: datetime) -> None:

@@ -9,6 +9,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import Carer, CarerChildLink, Child, School
+from db.models.carers import new_pseudonym
 
 
 async def fetch_carer_by_chat_id(session: AsyncSession, *, chat_id: int) -> Carer | None:
@@ -35,13 +36,17 @@ async def save_carer(session: AsyncSession, *, carer: Carer) -> Carer:
     return carer
 
 
-async def insert_carer(session: AsyncSession, *, carer: Carer) -> Carer:
-    """Insert a new carer with one plain INSERT (no ORM flush); the object gets its id and stays out of the session."""
+async def insert_consenting_carer(
+    session: AsyncSession, *, chat_id: int, first_name: str, language: str, notice_version: str, consented_at: datetime
+) -> int:
+    """A new carer who has just consented, as one plain INSERT (no ORM object or flush); the new id."""
     table = Carer.__table__  # type: ignore[attr-defined]
-    values = {column.name: getattr(carer, column.name) for column in table.columns if column.name != "id"}
+    statement = insert(table).values(
+        chat_id=chat_id, pseudonym=new_pseudonym(), first_name=first_name, language=language,
+        consent_notice_version=notice_version, consent_given_at=consented_at, created_at=consented_at,
+    )
     connection = await session.connection()
-    carer.id = (await connection.execute(insert(table).values(**values).returning(table.c.id))).scalar_one()
-    return carer
+    return int((await connection.execute(statement.returning(table.c.id))).scalar_one())
 
 
 async def count_linked_children(session: AsyncSession, *, carer_id: int) -> int:

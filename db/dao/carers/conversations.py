@@ -171,7 +171,7 @@ async def count_updates_in_windows(
     rows = [
         {"chat_id": chat_id, "window_started_at": now, "updates_in_window": 1, "has_warned": False} for chat_id in chat_ids
     ]
-    statement = dialect_insert(session)(table).values(rows)
+    statement = dialect_insert(session)(table)
     has_ended = table.c.window_started_at <= window_started_by
     counted = table.c.updates_in_window + 1
     statement = statement.on_conflict_do_update(
@@ -182,5 +182,6 @@ async def count_updates_in_windows(
             "has_warned": case((has_ended, False), else_=counted > max_updates),
         },
     ).returning(table.c.chat_id, table.c.updates_in_window)
-    result = await session.exec(statement)  # type: ignore[call-overload]
+    # One multi-row statement from one cached statement (see save_inbound_messages).
+    result = await (await session.connection()).execute(statement, rows)
     return {int(chat_id): int(count) for chat_id, count in result.all()}
