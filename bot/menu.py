@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -59,6 +60,7 @@ def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([list(row) for row in rows if row])
 
 
+@functools.cache  # the catalogs are read once too; PTB's keyboards are immutable, so one is shared per language
 def main_menu_keyboard(language: str) -> InlineKeyboardMarkup:
     """Every menu entry."""
     return InlineKeyboardMarkup(
@@ -71,6 +73,7 @@ def menu_button(language: str) -> InlineKeyboardButton:
     return button("menu.button.back", MAIN_MENU, language=language)
 
 
+@functools.cache
 def back_to_menu_keyboard(language: str) -> InlineKeyboardMarkup:
     """Just the way back to the menu."""
     return keyboard([menu_button(language)])
