@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,9 +38,15 @@ async def fetch_operator_chat(session: AsyncSession, *, chat_id: int, for_update
     return (await session.exec(statement)).first()
 
 
+# Built once (db/dao/portable.py: built_per_dialect says why): new families' updates ask it in every crowd.
+_OPERATOR_CHATS_AMONG = select(OperatorChat.chat_id).where(
+    col(OperatorChat.chat_id).in_(bindparam("b_chat_ids", expanding=True))
+)
+
+
 async def fetch_operator_chat_ids(session: AsyncSession, *, chat_ids: list[int]) -> set[int]:
     """Which of these Telegram chats are linked operator chats."""
-    result = await session.exec(select(OperatorChat.chat_id).where(col(OperatorChat.chat_id).in_(chat_ids)))
+    result = await session.exec(_OPERATOR_CHATS_AMONG, params={"b_chat_ids": list(chat_ids)})
     return {int(chat_id) for chat_id in result.all()}
 
 

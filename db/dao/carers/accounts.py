@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete, insert
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,15 +12,23 @@ from db.models import Carer, CarerChildLink, Child, School
 from db.models.carers import new_pseudonym
 
 
+_CARERS = Carer.__table__  # type: ignore[attr-defined]
+# Built once and reused with parameters (db/dao/portable.py: built_per_dialect says why): these run on every update.
+_CARER_OF_CHAT = select(Carer).where(Carer.chat_id == bindparam("b_chat_id"))
+_CARERS_OF_CHATS = select(Carer).where(col(Carer.chat_id).in_(bindparam("b_chat_ids", expanding=True)))
+_NEW_CARER = insert(_CARERS).returning(_CARERS.c.id)
+_LINKED_CHILDREN = select(func.count()).select_from(CarerChildLink).where(CarerChildLink.carer_id == bindparam("b_carer_id"))
+
+
 async def fetch_carer_by_chat_id(session: AsyncSession, *, chat_id: int) -> Carer | None:
     """The carer talking in this chat, if there is one."""
-    result = await session.exec(select(Carer).where(Carer.chat_id == chat_id))
+    result = await session.exec(_CARER_OF_CHAT, params={"b_chat_id": chat_id})
     return result.first()
 
 
 async def fetch_carers_by_chat_ids(session: AsyncSession, *, chat_ids: list[int]) -> dict[int, Carer]:
     """The carers talking in these chats, by chat id (chats without a carer are left out)."""
-    result = await session.exec(select(Carer).where(col(Carer.chat_id).in_(chat_ids)))
+    result = await session.exec(_CARERS_OF_CHATS, params={"b_chat_ids": list(chat_ids)})
     return {carer.chat_id: carer for carer in result.all() if carer.chat_id is not None}
 
 
@@ -40,18 +48,17 @@ async def insert_consenting_carer(
     session: AsyncSession, *, chat_id: int, first_name: str, language: str, notice_version: str, consented_at: datetime
 ) -> int:
     """A new carer who has just consented, as one plain INSERT (no ORM object or flush); the new id."""
-    table = Carer.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(
-        chat_id=chat_id, pseudonym=new_pseudonym(), first_name=first_name, language=language,
-        consent_notice_version=notice_version, consent_given_at=consented_at, created_at=consented_at,
-    )
+    values = {
+        "chat_id": chat_id, "pseudonym": new_pseudonym(), "first_name": first_name, "language": language,
+        "consent_notice_version": notice_version, "consent_given_at": consented_at, "created_at": consented_at,
+    }
     connection = await session.connection()
-    return int((await connection.execute(statement.returning(table.c.id))).scalar_one())
+    return int((await connection.execute(_NEW_CARER, values)).scalar_one())
 
 
 async def count_linked_children(session: AsyncSession, *, carer_id: int) -> int:
     """How many children the carer is linked to."""
-    result = await session.exec(select(func.count()).select_from(CarerChildLink).where(CarerChildLink.carer_id == carer_id))
+    result = await session.exec(_LINKED_CHILDREN, params={"b_carer_id": carer_id})
     return int(result.one())
 
 

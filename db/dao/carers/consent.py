@@ -11,16 +11,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.models import ConsentEvent, ConsentEventKind
 
 
+_NEW_EVENT = insert(ConsentEvent.__table__)  # type: ignore[attr-defined]  # built once: it runs on every consent
+
+
 async def save_consent_event(
     session: AsyncSession, *, carer_id: int, kind: ConsentEventKind, notice_version: str, occurred_at: datetime
 ) -> None:
     """Record consent given or withdrawn (one plain INSERT: nothing reads the event back in this transaction)."""
     connection = await session.connection()
-    await connection.execute(
-        insert(ConsentEvent.__table__).values(
-            carer_id=carer_id, kind=kind.value, notice_version=notice_version, occurred_at=occurred_at
-        )
-    )
+    values = {"carer_id": carer_id, "kind": kind.value, "notice_version": notice_version, "occurred_at": occurred_at}
+    await connection.execute(_NEW_EVENT, values)
 
 
 async def fetch_consent_events(session: AsyncSession, *, carer_id: int) -> list[ConsentEvent]:

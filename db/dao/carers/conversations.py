@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import bindparam, case, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.portable import dialect_insert
+from db.dao.portable import built_per_dialect, dialect_insert
 from db.models import ChatThrottle, ConversationState
 from db.models.conversations import IDLE
 
@@ -59,6 +59,32 @@ def _found_for(chat_id: int) -> _FoundConversation | None:
     return found
 
 
+_CONVERSATIONS = ConversationState.__table__  # type: ignore[attr-defined]
+_THROTTLES = ChatThrottle.__table__  # type: ignore[attr-defined]
+# Built once and reused with parameters (db/dao/portable.py: built_per_dialect says why).
+_CONVERSATION_OF_CHAT = (
+    select(ConversationState)
+    .where(ConversationState.chat_id == bindparam("b_chat_id"))
+    .execution_options(populate_existing=True)
+)
+_CONVERSATIONS_OF_CHATS = (
+    select(ConversationState)
+    .where(col(ConversationState.chat_id).in_(bindparam("b_chat_ids", expanding=True)))
+    .execution_options(populate_existing=True)
+)
+_MOVE_CONVERSATION = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.chat_id == bindparam("b_chat_id"), _CONVERSATIONS.c.version == bindparam("b_expected"))
+    .values(state=bindparam("b_state"), data=bindparam("b_data"), version=bindparam("b_version"),
+            updated_at=bindparam("b_now"))
+)
+
+
+@built_per_dialect
+def _new_conversation(insert: Any) -> Any:
+    return insert(_CONVERSATIONS).on_conflict_do_nothing(index_elements=[_CONVERSATIONS.c.chat_id])
+
+
 async def fetch_conversation(session: AsyncSession, *, chat_id: int) -> ConversationState | None:
     """The chat's conversation state, if it has one (as this update found it, when nothing has written it since)."""
     found = _found_for(chat_id)
@@ -66,19 +92,13 @@ async def fetch_conversation(session: AsyncSession, *, chat_id: int) -> Conversa
         if found.state is None:
             return None
         return ConversationState(chat_id=chat_id, state=found.state, data=dict(found.data), version=found.version)
-    result = await session.exec(
-        select(ConversationState).where(ConversationState.chat_id == chat_id).execution_options(populate_existing=True)
-    )
+    result = await session.exec(_CONVERSATION_OF_CHAT, params={"b_chat_id": chat_id})
     return result.first()
 
 
 async def fetch_conversations(session: AsyncSession, *, chat_ids: list[int]) -> dict[int, ConversationState]:
     """The conversation states of these chats, by chat id (chats without one are left out)."""
-    result = await session.exec(
-        select(ConversationState)
-        .where(col(ConversationState.chat_id).in_(chat_ids))
-        .execution_options(populate_existing=True)
-    )
+    result = await session.exec(_CONVERSATIONS_OF_CHATS, params={"b_chat_ids": list(chat_ids)})
     return {conversation.chat_id: conversation for conversation in result.all()}
 
 
@@ -94,22 +114,20 @@ async def save_conversation(
     """Move the chat to `state` if it is still at `expected_version`; return the new version."""
     _forget_found(chat_id)
     new_version = expected_version + 1
-    table = ConversationState.__table__
-    # Plain Core statements on the connection: the ORM's bookkeeping for DML cost more than the statement here.
+    # Plain Core statements on the connection, built once: the ORM's bookkeeping for DML cost more than the statement.
     connection = await session.connection()
     if expected_version == 0:
         inserted = await connection.execute(
-            dialect_insert(connection)(table)
-            .values(chat_id=chat_id, state=state, data=data, version=new_version, updated_at=now)
-            .on_conflict_do_nothing(index_elements=[table.c.chat_id])
+            _new_conversation(connection),
+            {"chat_id": chat_id, "state": state, "data": data, "version": new_version, "updated_at": now},
         )
         if not inserted.rowcount:
             raise StaleConversationError(chat_id)
         return new_version
     result = await connection.execute(
-        update(table)
-        .where(table.c.chat_id == chat_id, table.c.version == expected_version)
-        .values(state=state, data=data, version=new_version, updated_at=now)
+        _MOVE_CONVERSATION,
+        {"b_chat_id": chat_id, "b_expected": expected_version, "b_state": state, "b_data": data,
+         "b_version": new_version, "b_now": now},
     )
     if not result.rowcount:
         raise StaleConversationError(chat_id)
@@ -167,7 +185,7 @@ async def count_updates_in_windows(
 
     A chat's window starts again when it began at or before `window_started_by`.
     """
-    table = ChatThrottle.__table__
+    table = _THROTTLES
     rows = [
         {"chat_id": chat_id, "window_started_at": now, "updates_in_window": 1, "has_warned": False} for chat_id in chat_ids
     ]
@@ -182,6 +200,7 @@ async def count_updates_in_windows(
             "has_warned": case((has_ended, False), else_=counted > max_updates),
         },
     ).returning(table.c.chat_id, table.c.updates_in_window)
-    # One multi-row statement from one cached statement (see save_inbound_messages).
+    # The rows as parameters: SQLAlchemy sends one multi-row INSERT (insertmanyvalues; see save_inbound_messages).
+    # Built per call: a bindparam outside VALUES would make SQLAlchemy send one statement per row instead.
     result = await (await session.connection()).execute(statement, rows)
     return {int(chat_id): int(count) for chat_id, count in result.all()}

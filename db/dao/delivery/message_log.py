@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.portable import dialect_insert
+from db.dao.portable import built_per_dialect
 from db.models import MessageDirection, MessageRecord
 from db.types import storable_text, utc_now
+
+
+_MESSAGES = MessageRecord.__table__  # type: ignore[attr-defined]
+_NEW_MESSAGE = insert(_MESSAGES)  # built once (db/dao/portable.py: built_per_dialect says why)
+
+
+@built_per_dialect
+def _new_inbound(insert_construct: Any) -> Any:
+    return (
+        insert_construct(_MESSAGES)
+        .on_conflict_do_nothing(index_elements=[_MESSAGES.c.update_id])
+        .returning(_MESSAGES.c.update_id)
+    )
 
 
 async def save_inbound_message(
@@ -47,12 +61,10 @@ async def save_inbound_messages(session: AsyncSession, *, rows: list[InboundRow]
             "has_replaced_characters": row.has_replaced_characters or was_replaced,
             "created_at": row.received_at,
         })
-    table = MessageRecord.__table__
     connection = await session.connection()
-    statement = dialect_insert(connection)(table).on_conflict_do_nothing(index_elements=[table.c.update_id])
-    # Parameters as a list: SQLAlchemy sends one multi-row INSERT ("insertmanyvalues") from one cached statement;
-    # .values(rows) would build and compile a new statement for every batch (measured 950 against 360 us for 8).
-    result = await connection.execute(statement.returning(table.c.update_id), values)
+    # Parameters as a list: SQLAlchemy sends one multi-row INSERT ("insertmanyvalues") from one statement built
+    # once; .values(rows) would build and compile a new statement for every batch (measured 950 against 360 us for 8).
+    result = await connection.execute(_new_inbound(connection), values)
     return {int(update_id) for (update_id,) in result.all()}
 
 
@@ -97,7 +109,7 @@ async def save_outbound_messages(session: AsyncSession, *, messages: list[Outbou
         )
     if rows:
         connection = await session.connection()
-        await connection.execute(insert(MessageRecord), rows)  # executemany: ids follow the list's order
+        await connection.execute(_NEW_MESSAGE, rows)  # executemany: ids follow the list's order
 
 
 async def fetch_messages_for_chat(session: AsyncSession, *, chat_id: int) -> list[MessageRecord]:

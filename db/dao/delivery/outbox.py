@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, literal, or_, text, update
+from sqlalchemy import bindparam, delete, func, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -106,6 +106,27 @@ async def save_acknowledgement(
     return True
 
 
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_OWN_ROW = (_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.chat_id == bindparam("b_chat_id"), _OUTBOX.c.text.is_not(None))
+# Built once (db/dao/portable.py: built_per_dialect says why): "I've seen this" comes in crowds.
+_ACKNOWLEDGE_IN_CHAT = (
+    update(_OUTBOX)
+    .where(*_OWN_ROW, _OUTBOX.c.acknowledged_at.is_(None))
+    .values(
+        acknowledged_at=bindparam("b_now", type_=_OUTBOX.c.acknowledged_at.type),
+        state=OutboxState.ACKNOWLEDGED.value,
+        # The press proves delivery, which settles a send we were unsure about.
+        sent_at=func.coalesce(_OUTBOX.c.sent_at, bindparam("b_now", type_=_OUTBOX.c.sent_at.type)),
+        is_in_doubt=False,
+        telegram_message_id=func.coalesce(
+            _OUTBOX.c.telegram_message_id, bindparam("b_message_id", type_=_OUTBOX.c.telegram_message_id.type)
+        ),
+    )
+    .returning(_OUTBOX.c.text, _OUTBOX.c.notice_key)
+)
+_ROW_IN_CHAT = select(_OUTBOX.c.text, _OUTBOX.c.notice_key).where(*_OWN_ROW)
+
+
 @dataclass(frozen=True)
 class ChatAcknowledgement:
     """A row acknowledged from its own chat: its text, its notice key, and whether this press was the first."""
@@ -122,28 +143,13 @@ async def save_chat_acknowledgement(
 
     The conditional UPDATE is the lock: of two presses at once only one finds the row unacknowledged.
     """
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    own_row = (table.c.id == outbox_id, table.c.chat_id == chat_id, table.c.text.is_not(None))
     connection = await session.connection()
-    statement = (
-        update(table)
-        .where(*own_row, table.c.acknowledged_at.is_(None))
-        .values(
-            acknowledged_at=now,
-            state=OutboxState.ACKNOWLEDGED.value,
-            # The press proves delivery, which settles a send we were unsure about.
-            sent_at=func.coalesce(table.c.sent_at, literal(now, table.c.sent_at.type)),
-            is_in_doubt=False,
-            telegram_message_id=func.coalesce(
-                table.c.telegram_message_id, literal(telegram_message_id, table.c.telegram_message_id.type)
-            ),
-        )
-        .returning(table.c.text, table.c.notice_key)
-    )
-    updated = (await connection.execute(statement)).first()
+    keys = {"b_id": outbox_id, "b_chat_id": chat_id}
+    values = {**keys, "b_now": now, "b_message_id": telegram_message_id}
+    updated = (await connection.execute(_ACKNOWLEDGE_IN_CHAT, values)).first()
     if updated is not None:
         return ChatAcknowledgement(text=updated.text, notice_key=updated.notice_key, is_new=True)
-    before = (await connection.execute(select(table.c.text, table.c.notice_key).where(*own_row))).first()
+    before = (await connection.execute(_ROW_IN_CHAT, keys)).first()
     return None if before is None else ChatAcknowledgement(text=before.text, notice_key=before.notice_key, is_new=False)
 
 
