@@ -23,6 +23,7 @@ from messaging.dependencies import Dependencies
 from core.lifecycle import Lifecycle
 from core.metrics import Metrics
 from core.settings import ConfigurationError, Settings
+from carerline.memory import freeze_startup_objects
 from carerline.startup import SqliteServeLock, require_reachable_database, sqlite_serve_lock
 from db.engine import Database
 from db.migrate import upgrade_database_async
@@ -126,6 +127,7 @@ class CarerlineService:
         await asyncio.to_thread(self.scheduler.start)
         await asyncio.to_thread(add_standing_jobs, self.scheduler)
         self._was_started = True
+        freeze_startup_objects()
         logger.info("Carerline is running: staff side and health checks on %s", self.http_url)
 
     async def stop(self) -> None:

@@ -18,6 +18,7 @@ def deliver(workers: int = typer.Option(1, min=1, max=16, help="Workers in this 
     from messaging.delivery.settings import load_delivery_settings
     from carerline.notify_alerts import notify_duty_alert
     from messaging.delivery.engine import run_delivery_until_signalled
+    from carerline.memory import freeze_startup_objects
 
     settings = load_settings()
     if settings.notify_api_key is None:
@@ -25,6 +26,7 @@ def deliver(workers: int = typer.Option(1, min=1, max=16, help="Workers in this 
     load_delivery_settings()  # a wrong CARERLINE_DELIVERY_* stops here with one line
     configure_logging(level=settings.log_level)
     asyncio.run(probe_database_url(settings.database_url))
+    freeze_startup_objects()
     run_fast(run_delivery_until_signalled(settings=settings, workers=workers, alert=notify_duty_alert(settings)))
 
 
