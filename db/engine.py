@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.sqlite_inline import inline_connector
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+PING_AFTER_IDLE_S = 2.0  # a PostgreSQL connection idle this long is checked before use
 # How long a transaction may wait for its turn at SQLite's one writer in this process before it fails.
 SQLITE_WRITER_WAIT_S = 60.0
 _SQLITE_WRITER_HOLDER: ContextVar[asyncio.Task[Any] | None] = ContextVar("sqlite_writer_holder", default=None)
@@ -88,7 +91,34 @@ def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int |
         _prepare_sqlite(engine)
         return engine
     overflow = pool_size if max_overflow is None else max_overflow
-    return create_async_engine(url, pool_size=pool_size, max_overflow=overflow, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=overflow)
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """Check a pooled connection before use only when it has sat idle (SQLAlchemy's "pessimistic" disconnect
+    handling with a custom checkout event, as its pooling docs describe).
+
+    pool_pre_ping pings at every checkout, and asyncpg's ping is three round trips (BEGIN, a query, ROLLBACK):
+    in a crowd about 7% of `serve`'s time went to pinging connections used a few milliseconds before. A connection
+    idle for PING_AFTER_IDLE_S is pinged as before; a busy one that breaks (a database restart mid-crowd) fails
+    its statement, SQLAlchemy then invalidates the whole pool, and the next transaction starts afresh.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_s = time.monotonic() - record.info.get("checked_in_at", float("-inf"))
+        if idle_s < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure: the pool replaces the connection and tries again
+            raise DisconnectionError(f"pooled connection failed its ping: {error}") from error
 
 
 class Database:
