@@ -91,6 +91,7 @@ class CarerlineService:
         )
         await require_reachable_database(self.database)
         await upgrade_database_async(database_url=self.settings.database_url)
+        await self.database.open_connections(SERVICE_DATABASE_CONNECTIONS)  # the first crowd finds them open
         dependencies = Dependencies(settings=self.settings, database=self.database, metrics=self.metrics)
         register_services(dependencies)
         self.bot_application = build_bot_application(

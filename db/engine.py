@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import weakref
 from collections.abc import AsyncIterator
@@ -149,6 +150,17 @@ class Database:
             return
         async with self._sqlite_writer.turn(), self._sessions() as session, session.begin():
             yield session
+
+    async def open_connections(self, count: int) -> None:
+        """Open `count` pooled connections now (PostgreSQL) instead of when a crowd first needs them.
+
+        A new asyncpg connection costs several milliseconds of start-up and type queries; the first crowd after
+        a restart would otherwise pay for every one at once.
+        """
+        if self.is_sqlite or count <= 0:
+            return
+        async with contextlib.AsyncExitStack() as stack:
+            await asyncio.gather(*(stack.enter_async_context(self.engine.connect()) for _ in range(count)))
 
     async def is_reachable(self) -> bool:
         """True when a trivial query succeeds."""
