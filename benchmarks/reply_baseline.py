@@ -14,6 +14,7 @@ import argparse
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from carerline.memory import freeze_startup_objects
 from messaging.channels.telegram import AiohttpRequest
 
 NOTICE = "Welcome. Our privacy notice: https://example.org/privacy\n\nDo you agree?"
@@ -68,6 +69,10 @@ async def words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text("Thank you for your feedback.", reply_markup=_keyboard(("Menu", "menu:main")))
 
 
+async def _freeze_startup_objects(_application: Application) -> None:  # type: ignore[type-arg]
+    freeze_startup_objects()
+
+
 def main() -> None:
     """Run the bot until SIGTERM."""
     parser = argparse.ArgumentParser()
@@ -80,7 +85,9 @@ def main() -> None:
         builder = builder.request(AiohttpRequest(connection_pool_size=64, timeout_s=15.0)).get_updates_request(
             AiohttpRequest(connection_pool_size=1, timeout_s=40.0)
         )
-    application = builder.build()
+    # The same process treatment as `carerline serve` (carerline/memory.py): start-up objects frozen, so that
+    # the comparison is of the bots' own work, not of garbage-collector pauses.
+    application = builder.post_init(_freeze_startup_objects).build()
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("menu", show_menu))
     application.add_handler(CallbackQueryHandler(pressed))
