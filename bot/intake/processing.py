@@ -15,9 +15,9 @@ from db.engine import Database
 # PTB's own limit only bounds the tasks waiting here; a chat waiting for its previous update must not hold a slot.
 MAX_WAITING_UPDATES = 100_000
 # Updates being worked on at once, across chats, chosen with benchmarks.replies (200 parents, this 2-core machine,
-# 7 December 2026, reply times from the emulator's clock, updates recorded in groups). SQLite, whose statements run
-# in the loop's thread: 32 (p95 0.81-1.21 s; 64: 0.76-1.09 s, 128: 1.11 s, within the runs' noise). PostgreSQL:
-# 16 (p95 1.10 s; 8: 1.20 s, 32: 1.14 s); before updates were recorded in groups 8 did clearly better than 32.
+# reply times from the emulator's clock, 7 December 2026). SQLite: 32 (p95 0.42-0.43 s at the time; 64: 0.43-0.44 s,
+# 16: 0.47-0.60 s). PostgreSQL, with start-up objects frozen: 16 (0.32-0.36 s; 8: 0.40-0.48 s, 32: 0.36-0.53 s).
+# Before updates were recorded in groups, 8 did clearly better than 32.
 SQLITE_CONCURRENT_UPDATES = 32
 POSTGRESQL_CONCURRENT_UPDATES = 16
 DEFAULT_CONCURRENT_UPDATES = SQLITE_CONCURRENT_UPDATES
