@@ -128,7 +128,6 @@ class CarerlineService:
         await asyncio.to_thread(self.scheduler.start)
         await asyncio.to_thread(add_standing_jobs, self.scheduler)
         self._was_started = True
-        freeze_startup_objects()
         logger.info("Carerline is running: staff side and health checks on %s", self.http_url)
 
     async def stop(self) -> None:
@@ -263,6 +262,8 @@ async def run_until_signalled(
     except BaseException:
         await service.stop()
         raise
+    # Here, not in start(): the process is this service's for good (tests start and stop many in one process).
+    freeze_startup_objects()
     if on_started is not None:
         on_started()
     await stop_requested.wait()

@@ -44,6 +44,7 @@ async def _serve(args: argparse.Namespace) -> None:
         bot_first_name=args.bot_first_name,
         faults=faults,
     )
+    emulator.owns_its_process = True
     if args.demo_parents:
         for user_id, first_name, last_name, language_code in DEMO_PARENTS:
             emulator.add_user(

@@ -20,6 +20,8 @@ class BotApiEmulator(EmulatedTelegram):
         super().__init__(**settings)
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
+        # True when run as `python -m sandbox.emulator`: the process is the emulator's alone.
+        self.owns_its_process = False
 
     # --- lifecycle --------------------------------------------------------------------
 
