@@ -107,9 +107,10 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
     its statement, SQLAlchemy then invalidates the whole pool, and the next transaction starts afresh.
     """
 
+    @event.listens_for(engine.sync_engine, "connect")
     @event.listens_for(engine.sync_engine, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        record.info["checked_in_at"] = time.monotonic()
+    def _on_fresh_or_returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()  # a connection just opened needs no ping either
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
