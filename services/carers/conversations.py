@@ -138,9 +138,7 @@ class StepState:
 async def require_step(session: AsyncSession, *, chat_id: int, step: Step, version: int | None) -> StepState:
     """The chat's conversation, if it is still at `step` (and `version`, unless None); StaleStepError otherwise."""
     conversation = await fetch_conversation(session, chat_id=chat_id)
-    found = chat_context_of(chat_id=chat_id, carer=None, conversation=conversation)
-    if found.step != step or (version is not None and found.version != version):
-        raise StaleStepError(chat_id)
+    found = _at_step(chat_context_of(chat_id=chat_id, carer=None, conversation=conversation), step=step, version=version)
     return StepState(chat_id=chat_id, step=found.step, data=found.data, version=found.version)
 
 
@@ -148,9 +146,12 @@ async def require_step_with_carer(
     session: AsyncSession, *, chat_id: int, step: Step, version: int | None, carer: Carer | None | Unread = UNREAD
 ) -> ChatContext:
     """As `require_step`, with the chat's carer read in this transaction (unless given)."""
-    context = await load_chat_context(session, chat_id=chat_id, carer=carer)
+    return _at_step(await load_chat_context(session, chat_id=chat_id, carer=carer), step=step, version=version)
+
+
+def _at_step(context: ChatContext, *, step: Step, version: int | None) -> ChatContext:
     if context.step != step or (version is not None and context.version != version):
-        raise StaleStepError(chat_id)
+        raise StaleStepError(context.chat_id)
     return context
 
 
