@@ -10,7 +10,7 @@ from typing import Any, Literal
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
-from db.dao.changes import fetch_notice_for_outbox, save_notice
+from db.dao.changes import acknowledge_notice_of_row, fetch_notice_for_outbox
 from db.dao.delivery.acknowledgements import fetch_latest_unacknowledged_text, fetch_row_language, lock_outbox_row
 from db.dao.delivery.notify_receipts import save_inbound_text
 from db.dao.delivery.outbox import fetch_outbox_message, save_acknowledgement
@@ -82,11 +82,7 @@ async def acknowledge_outbox_row(session: AsyncSession, *, outbox_id: int, now: 
     if row is None or not row.text:
         return "not_found"
     is_new = await save_acknowledgement(session, outbox_id=outbox_id, telegram_message_id=None, now=now)
-    notice = await fetch_notice_for_outbox(session, outbox_id=outbox_id)
-    notice_was_open = notice is not None and notice.acknowledged_at is None
-    if notice is not None and notice_was_open:
-        notice.acknowledged_at = now
-        await save_notice(session, notice=notice)
+    notice_was_open = await acknowledge_notice_of_row(session, outbox_id=outbox_id, notice_key=row.notice_key, now=now)
     return "recorded" if is_new or notice_was_open else "already"
 
 

@@ -84,47 +84,46 @@ async def fetch_outbox_for_source(session: AsyncSession, *, source_type: str, so
     return list(result.all())
 
 
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+def _acknowledge(*, in_chat: bool) -> Any:
+    """Record "I've seen this" on a row with text, if not recorded yet; the row's text and notice key when it was."""
+    own_row = [_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.text.is_not(None)]
+    if in_chat:
+        own_row.append(_OUTBOX.c.chat_id == bindparam("b_chat_id"))
+    return (
+        update(_OUTBOX)
+        .where(*own_row, _OUTBOX.c.acknowledged_at.is_(None))
+        .values(
+            acknowledged_at=bindparam("b_now", type_=_OUTBOX.c.acknowledged_at.type),
+            state=OutboxState.ACKNOWLEDGED.value,
+            # The press proves delivery, which settles a send we were unsure about.
+            sent_at=func.coalesce(_OUTBOX.c.sent_at, bindparam("b_now", type_=_OUTBOX.c.sent_at.type)),
+            is_in_doubt=False,
+            telegram_message_id=func.coalesce(
+                _OUTBOX.c.telegram_message_id, bindparam("b_message_id", type_=_OUTBOX.c.telegram_message_id.type)
+            ),
+        )
+        .returning(_OUTBOX.c.text, _OUTBOX.c.notice_key)
+    )
+
+
+# Built once (db/dao/portable.py: built_per_dialect says why): "I've seen this" comes in crowds. The conditional
+# UPDATE is the lock: of two presses at once only one finds the row unacknowledged.
+_ACKNOWLEDGE = _acknowledge(in_chat=False)
+_ACKNOWLEDGE_IN_CHAT = _acknowledge(in_chat=True)
+_ROW_IN_CHAT = select(_OUTBOX.c.text, _OUTBOX.c.notice_key).where(
+    _OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.chat_id == bindparam("b_chat_id"), _OUTBOX.c.text.is_not(None)
+)
+
+
 async def save_acknowledgement(
     session: AsyncSession, *, outbox_id: int, telegram_message_id: int | None, now: datetime
 ) -> bool:
-    """Record that the carer pressed "I've seen this"; False if it was already recorded."""
-    # Read afresh under the lock: the caller may hold the row already, and two presses at once must not both count.
-    row = await session.get(
-        OutboxMessage, outbox_id, with_for_update=_dialect(session) == "postgresql", populate_existing=True
-    )
-    if row is None or row.acknowledged_at is not None:
-        return False
-    row.acknowledged_at = now
-    row.state = OutboxState.ACKNOWLEDGED.value
-    # The press proves delivery, which settles a send we were unsure about.
-    row.sent_at = row.sent_at or now
-    row.is_in_doubt = False
-    if row.telegram_message_id is None:
-        row.telegram_message_id = telegram_message_id
-    session.add(row)
-    await session.flush()
-    return True
-
-
-_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
-_OWN_ROW = (_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.chat_id == bindparam("b_chat_id"), _OUTBOX.c.text.is_not(None))
-# Built once (db/dao/portable.py: built_per_dialect says why): "I've seen this" comes in crowds.
-_ACKNOWLEDGE_IN_CHAT = (
-    update(_OUTBOX)
-    .where(*_OWN_ROW, _OUTBOX.c.acknowledged_at.is_(None))
-    .values(
-        acknowledged_at=bindparam("b_now", type_=_OUTBOX.c.acknowledged_at.type),
-        state=OutboxState.ACKNOWLEDGED.value,
-        # The press proves delivery, which settles a send we were unsure about.
-        sent_at=func.coalesce(_OUTBOX.c.sent_at, bindparam("b_now", type_=_OUTBOX.c.sent_at.type)),
-        is_in_doubt=False,
-        telegram_message_id=func.coalesce(
-            _OUTBOX.c.telegram_message_id, bindparam("b_message_id", type_=_OUTBOX.c.telegram_message_id.type)
-        ),
-    )
-    .returning(_OUTBOX.c.text, _OUTBOX.c.notice_key)
-)
-_ROW_IN_CHAT = select(_OUTBOX.c.text, _OUTBOX.c.notice_key).where(*_OWN_ROW)
+    """Record "I've seen this" on a row with text (a link or a YES); False if it was already recorded."""
+    values = {"b_id": outbox_id, "b_now": now, "b_message_id": telegram_message_id}
+    return (await (await session.connection()).execute(_ACKNOWLEDGE, values)).first() is not None
 
 
 @dataclass(frozen=True)
@@ -139,10 +138,7 @@ class ChatAcknowledgement:
 async def save_chat_acknowledgement(
     session: AsyncSession, *, outbox_id: int, chat_id: int, telegram_message_id: int | None, now: datetime
 ) -> ChatAcknowledgement | None:
-    """Record "I've seen this" pressed in the row's own chat (one statement); None when it is not that chat's row.
-
-    The conditional UPDATE is the lock: of two presses at once only one finds the row unacknowledged.
-    """
+    """Record "I've seen this" pressed in the row's own chat (one statement); None when it is not that chat's row."""
     connection = await session.connection()
     keys = {"b_id": outbox_id, "b_chat_id": chat_id}
     values = {**keys, "b_now": now, "b_message_id": telegram_message_id}
