@@ -80,7 +80,9 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int | None = None) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pool_size: int = 10, max_overflow: int | None = None, ping_after_idle_s: float = PING_AFTER_IDLE_S
+) -> AsyncEngine:
     """Build the async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
     url = make_url(database_url)
     if url.drivername.startswith("sqlite"):
@@ -93,17 +95,17 @@ def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int |
         return engine
     overflow = pool_size if max_overflow is None else max_overflow
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=overflow)
-    _ping_idle_connections(engine)
+    _ping_idle_connections(engine, after_idle_s=ping_after_idle_s)
     return engine
 
 
-def _ping_idle_connections(engine: AsyncEngine) -> None:
+def _ping_idle_connections(engine: AsyncEngine, *, after_idle_s: float) -> None:
     """Check a pooled connection before use only when it has sat idle (SQLAlchemy's "pessimistic" disconnect
     handling with a custom checkout event, as its pooling docs describe).
 
     pool_pre_ping pings at every checkout, and asyncpg's ping is three round trips (BEGIN, a query, ROLLBACK):
     in a crowd about 7% of `serve`'s time went to pinging connections used a few milliseconds before. A connection
-    idle for PING_AFTER_IDLE_S is pinged as before; a busy one that breaks (a database restart mid-crowd) fails
+    idle for `after_idle_s` is pinged as before; a busy one that breaks (a database restart mid-crowd) fails
     its statement, SQLAlchemy then invalidates the whole pool, and the next transaction starts afresh.
     """
 
@@ -115,7 +117,7 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "checkout")
     def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         idle_s = time.monotonic() - record.info.get("checked_in_at", float("-inf"))
-        if idle_s < PING_AFTER_IDLE_S:
+        if idle_s < after_idle_s:
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
@@ -126,11 +128,16 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
 class Database:
     """Owns the engine; hands out sessions and transactions."""
 
-    def __init__(self, database_url: str, *, pool_size: int = 10, max_overflow: int | None = None) -> None:
+    def __init__(
+        self, database_url: str, *, pool_size: int = 10, max_overflow: int | None = None,
+        ping_after_idle_s: float = PING_AFTER_IDLE_S,
+    ) -> None:
         """`pool_size` PostgreSQL connections are kept open, `max_overflow` more (default: as many) opened when
-        needed and closed after use."""
+        needed and closed after use; one idle `ping_after_idle_s` is checked before use."""
         self.url = database_url
-        self.engine = create_engine(database_url, pool_size=pool_size, max_overflow=max_overflow)
+        self.engine = create_engine(
+            database_url, pool_size=pool_size, max_overflow=max_overflow, ping_after_idle_s=ping_after_idle_s
+        )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._sqlite_writer = SqliteWriterQueue() if self.is_sqlite else None
 

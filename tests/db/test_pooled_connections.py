@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 import pytest
@@ -10,17 +10,23 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-import db.engine
 from db.engine import Database
 
 pytestmark = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)  # the pool is PostgreSQL's
 
 
 @pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url, pool_size=2, max_overflow=0)
-    yield database
-    await database.dispose()
+async def pool_of(database_url: str) -> AsyncIterator[Callable[[float], Database]]:
+    """A small pool on the test's database that pings connections idle for the given seconds."""
+    made: list[Database] = []
+
+    def make(ping_after_idle_s: float) -> Database:
+        made.append(Database(database_url, pool_size=2, max_overflow=0, ping_after_idle_s=ping_after_idle_s))
+        return made[-1]
+
+    yield make
+    for database in made:
+        await database.dispose()
 
 
 async def _select_one(database: Database) -> int:
@@ -42,19 +48,19 @@ async def _end_every_connection_to(database_url: str) -> int:
 
 
 async def test_a_connection_that_died_while_idle_is_replaced_before_use(
-    database: Database, database_url: str, monkeypatch: pytest.MonkeyPatch
+    pool_of: Callable[[float], Database], database_url: str
 ) -> None:
+    database = pool_of(0.0)  # every connection counts as idle: it is pinged at checkout
     assert await _select_one(database) == 1
     assert await _end_every_connection_to(database_url) >= 1
-    monkeypatch.setattr(db.engine, "PING_AFTER_IDLE_S", 0.0)  # as if it had sat idle: it is pinged at checkout
 
     assert await _select_one(database) == 1  # the ping failed, the pool opened a new connection, no error
 
 
 async def test_a_busy_connection_that_died_fails_one_transaction_then_the_pool_starts_afresh(
-    database: Database, database_url: str, monkeypatch: pytest.MonkeyPatch
+    pool_of: Callable[[float], Database], database_url: str
 ) -> None:
-    monkeypatch.setattr(db.engine, "PING_AFTER_IDLE_S", 3600.0)  # used moments ago: not pinged
+    database = pool_of(3600.0)  # used moments ago: not pinged
     assert await _select_one(database) == 1
     assert await _end_every_connection_to(database_url) >= 1
 
