@@ -61,7 +61,7 @@ async def agree(update: Update, context: CarerlineContext) -> None:
                 language=turn.language,
                 notice_version=context.services.settings.privacy_notice_version,
                 now=utc_now(),
-                is_new_carer=turn.chat.carer is None,
+                found_no_carer=turn.chat.carer is None,
             )
     except StaleStepError:
         await show_privacy_notice(context, turn, intro_key="consent.old_button")

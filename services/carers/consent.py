@@ -48,17 +48,16 @@ async def give_consent(
     language: str,
     notice_version: str,
     now: datetime,
-    is_new_carer: bool = False,
+    found_no_carer: bool = False,
 ) -> ConsentGiven:
     """Record consent (creating the carer), then use any pending code; the pending code is then forgotten.
 
-    `is_new_carer`: this update found no carer for the chat (updates of one chat run one at a time, so
+    `found_no_carer`: this update found no carer for the chat (updates of one chat run one at a time, so
     none has appeared since), and none is read again.
     """
     # Any notice shown while we still wait for consent will do: they all say the same.
-    known = None if is_new_carer else UNREAD
     context = await require_step_with_carer(
-        session, chat_id=chat_id, step=Step.AWAITING_CONSENT, version=None, carer=known
+        session, chat_id=chat_id, step=Step.AWAITING_CONSENT, version=None, carer=None if found_no_carer else UNREAD
     )
     first_name = first_name[:128]
     is_new_carer = context.carer is None
