@@ -71,7 +71,7 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA busy_timeout=0")  # the connection waits for a busy lock itself (db/sqlite_inline.py)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -89,7 +89,7 @@ def create_engine(
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # Statements run in the loop's thread (db/sqlite_inline.py): no thread hop per statement.
-        connect = inline_connector(url.database or ":memory:", timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        connect = inline_connector(url.database or ":memory:", busy_wait_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
         engine = create_async_engine(url, async_creator=connect)
         _prepare_sqlite(engine)
         return engine

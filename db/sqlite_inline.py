@@ -6,7 +6,10 @@ transaction holds SQLite's one writer for all of its hops, so the crowd queued b
 than behind SQLite (profile of 200 parents at once: about 58 hops an update). A statement on our small indexed
 tables takes microseconds, so these connections run it at once, in the loop's thread: a short transaction
 finishes within one step of the loop. Writers in this process take turns first (db.engine.SqliteWriterQueue),
-so the only wait inside a statement is for another process, bounded by SQLite's busy timeout.
+so the only wait is for another process (a `deliver` worker, a CLI import). SQLite's own busy handler would sleep
+in the loop's thread and stop every other task until the lock came free; these connections have no busy timeout
+and wait with asyncio.sleep instead, retrying on the same steps SQLite's handler uses, for as long as its timeout
+would have: other tasks (sending, answering) go on meanwhile.
 """
 
 from __future__ import annotations
@@ -14,7 +17,38 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+# sqlite3.c's sqliteDefaultBusyCallback: the pauses between tries while another connection holds the lock.
+BUSY_PAUSES_S = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.025, 0.025, 0.05, 0.05, 0.1)
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY (any extended code): another connection holds the lock; the statement did nothing."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
+
+
+async def run_when_free(function: Callable[[], T], *, wait_s: float) -> T:
+    """`function()` now; while SQLite answers busy, again after a pause, for up to `wait_s` (then the error)."""
+    try:
+        return function()
+    except sqlite3.OperationalError as error:
+        if not _is_busy(error) or wait_s <= 0:
+            raise
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    tries = 0
+    while True:
+        pause_s = BUSY_PAUSES_S[min(tries, len(BUSY_PAUSES_S) - 1)]
+        tries += 1
+        await asyncio.sleep(max(0.0, min(pause_s, deadline - loop.time())))
+        try:
+            return function()
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error) or loop.time() >= deadline:
+                raise
 
 
 class _InlineQueue:
@@ -33,8 +67,9 @@ class _InlineQueue:
 class InlineCursor:
     """An aiosqlite-shaped cursor whose coroutines finish without suspending."""
 
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
+    def __init__(self, cursor: sqlite3.Cursor, *, busy_wait_s: float) -> None:
         self._cursor = cursor
+        self._busy_wait_s = busy_wait_s
 
     async def __aenter__(self) -> InlineCursor:
         return self
@@ -43,13 +78,14 @@ class InlineCursor:
         self._cursor.close()
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
-        """Run one statement."""
-        self._cursor.execute(sql, parameters)
+        """Run one statement (waiting, without blocking the loop, while another process holds the lock)."""
+        await run_when_free(lambda: self._cursor.execute(sql, parameters), wait_s=self._busy_wait_s)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any] | dict[str, Any]]) -> InlineCursor:
         """Run one statement for each set of parameters."""
-        self._cursor.executemany(sql, parameters)
+        rows = parameters if isinstance(parameters, Sequence) else list(parameters)  # a retry must see them all again
+        await run_when_free(lambda: self._cursor.executemany(sql, rows), wait_s=self._busy_wait_s)
         return self
 
     async def fetchone(self) -> Any:
@@ -96,10 +132,11 @@ class InlineCursor:
 class InlineConnection:
     """An aiosqlite-shaped connection (the parts SQLAlchemy's aiosqlite dialect uses) that runs in the caller's thread."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, *, busy_wait_s: float) -> None:
         self._conn = connection
         self._connection: sqlite3.Connection | None = connection
         self._tx = _InlineQueue()
+        self._busy_wait_s = busy_wait_s
 
     @property
     def isolation_level(self) -> str | None:
@@ -108,7 +145,7 @@ class InlineConnection:
 
     def cursor(self) -> InlineCursor:
         """A new cursor (SQLAlchemy enters it with `async with`)."""
-        return InlineCursor(self._conn.cursor())
+        return InlineCursor(self._conn.cursor(), busy_wait_s=self._busy_wait_s)
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
         """Run one statement on a new cursor."""
@@ -116,7 +153,7 @@ class InlineConnection:
 
     async def commit(self) -> None:
         """Commit."""
-        self._conn.commit()
+        await run_when_free(self._conn.commit, wait_s=self._busy_wait_s)
 
     async def rollback(self) -> None:
         """Roll back."""
@@ -139,10 +176,12 @@ class InlineConnection:
             self._conn.close()
 
 
-def inline_connector(path: str, *, timeout_s: float) -> Callable[[], Any]:
-    """SQLAlchemy's async_creator: open one SQLite connection that runs in the event loop's thread."""
+def inline_connector(path: str, *, busy_wait_s: float) -> Callable[[], Any]:
+    """SQLAlchemy's async_creator: open one SQLite connection that runs in the event loop's thread, and waits up
+    to `busy_wait_s` for a lock another connection holds."""
 
     async def connect() -> InlineConnection:
-        return InlineConnection(sqlite3.connect(path, timeout=timeout_s, check_same_thread=False))
+        # timeout=0: no busy handler sleeping in the loop's thread; InlineCursor waits instead.
+        return InlineConnection(sqlite3.connect(path, timeout=0, check_same_thread=False), busy_wait_s=busy_wait_s)
 
     return connect

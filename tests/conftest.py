@@ -12,6 +12,7 @@ import pytest
 
 from carerline.service import CarerlineService
 from core.settings import Settings
+from db.engine import Database
 from tests.support.databases import PostgresTemplate, SqliteTemplate
 from tests.support.postgres import TemporaryPostgres, free_port
 from tests.support.staff import SettableClock, StaffWeb, running_staff_web
@@ -56,6 +57,14 @@ async def database_url(
     url = await database_template.fresh_database(folder=tmp_path)
     yield url
     await database_template.drop(url)
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """This test's database, for arranging data and checking what was kept (room for concurrent work)."""
+    opened = Database(database_url, pool_size=12)
+    yield opened
+    await opened.dispose()
 
 
 @pytest.fixture

@@ -75,14 +75,6 @@ async def start_service(
 
 
 @pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    """Direct access to this test's database, for arranging data and checking what was kept."""
-    database = Database(database_url)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
 def issue_code(database: Database) -> Callable[..., Awaitable[tuple[Child, IssuedCode]]]:
     """Make a child on a route and issue a linking code for them."""
 

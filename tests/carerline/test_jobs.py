@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from carerline.jobs import (
     ATTACHMENT_SWEEP_JOB_ID,
@@ -23,14 +21,6 @@ from db.engine import Database
 from messaging.scheduler import ON_EVERY_REPLICA, ONCE_ACROSS_REPLICAS, build_scheduler, claim_runs_in
 
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    """This test's database."""
-    opened = Database(database_url)
-    yield opened
-    await opened.dispose()
 
 
 async def test_the_digest_runs_weekdays_at_half_past_seven_london_time(database: Database) -> None:

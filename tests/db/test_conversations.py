@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -21,13 +20,6 @@ from db.engine import Database
 from db.models import ConversationState
 
 NOW = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 async def test_versions_go_up_and_stale_writes_are_refused(database: Database) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,13 +12,6 @@ from db.engine import Database
 from db.group_commit import GroupCommit
 from db.models import MessageRecord
 from db.types import utc_now
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 def _row(chat_id: int, text: str = "hello") -> OutboundRow:

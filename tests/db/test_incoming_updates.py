@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,15 +17,6 @@ from db.dao.incoming_updates import (
 from db.engine import Database
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    opened = Database(database_url)
-    try:
-        yield opened
-    finally:
-        await opened.dispose()
 
 
 async def _save(database: Database, *, update_id: int, chat_id: int, received_at: datetime = NOW) -> bool:

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 
 import pytest
 
 from db.dao.delivery.message_log import count_messages, fetch_messages_for_chat, save_inbound_message, save_outbound_message
 from db.engine import Database
 from db.models import MessageDirection
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 async def test_redelivered_update_is_recorded_once(database: Database) -> None:

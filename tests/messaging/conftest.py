@@ -40,14 +40,6 @@ def fast_delivery(**overrides: object) -> DeliverySettings:
 
 
 @pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    """The test's fresh, migrated database."""
-    db = Database(database_url, pool_size=12)
-    yield db
-    await db.dispose()
-
-
-@pytest.fixture
 def settings(database_url: str, emulator: BotApiEmulator) -> Settings:
     """Carerline settings pointing at this test's database and emulator."""
     return make_settings(database_url=database_url, emulator=emulator)

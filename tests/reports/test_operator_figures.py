@@ -6,10 +6,8 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -36,14 +34,6 @@ DISPATCH = Actor(kind=ActorKind.TOKEN, id=1, label="token Dispatch", role="opera
 OFFICER = Actor(kind=ActorKind.USER, id=2, label="officer@kent.example", role=StaffRole.OFFICER.value)
 COORDINATOR = Actor(kind=ActorKind.USER, id=3, label="pact@kent.example", role=StaffRole.PACT_COORDINATOR.value)
 PHONE = "03000 41 00 00"
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    """The test's fresh, migrated database."""
-    db = Database(database_url)
-    yield db
-    await db.dispose()
 
 
 async def _report(database: Database, world: OperatorWorld, *, operator: str, now: datetime, **request: object) -> OperatorDisruption:

@@ -7,21 +7,12 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from telegram import Bot
 
-from db.engine import Database
 from sandbox.emulator import BotApiEmulator
 from tests.conftest import TEST_TOKEN
 from tests.support.casework import LocalSmtpServer
 
 DUTY_GROUP_CHAT_ID = -1001234567890
 STAFF_BASE_URL = "https://carerline.example.kent.gov.uk"
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    """The test's fresh, migrated database (SQLite or PostgreSQL)."""
-    db = Database(database_url, pool_size=12)
-    yield db
-    await db.dispose()
 
 
 @pytest.fixture

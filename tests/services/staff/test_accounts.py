@@ -26,13 +26,6 @@ from services.staff.accounts import (
 SYSTEM = Actor.system("tests")
 
 
-@pytest.fixture
-async def database(database_url: str):
-    db = Database(database_url)
-    yield db
-    await db.dispose()
-
-
 async def test_passwords_are_stored_only_as_argon2id_hashes(database: Database) -> None:
     async with database.transaction() as session:
         user = await create_user(
