@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 from contextlib import nullcontext
 
 import aiohttp
@@ -148,9 +149,11 @@ async def carerline_crowds(
 
             chat_ids = ids.take(parents)
             await add_new_people(emulator_url=emulator.url, chat_ids=chat_ids)
+            await emulator.reset_stats()
             results[f"Carerline serve, {backend}"] = await run_crowd(
                 emulator_url=emulator.url, chat_ids=chat_ids, deliver_notices=notify
             )
+            print_requests(f"Carerline serve, {backend}", await emulator.stats(), parents=parents)
             if with_broadcast:
                 audience = await emulator.add_people(BROADCAST_FAMILIES)
                 families = await make_carers(database, chat_ids=audience)
@@ -191,7 +194,10 @@ async def baseline_crowd(
 
         chat_ids = ids.take(parents)
         await add_new_people(emulator_url=emulator.url, chat_ids=chat_ids)
-        return await run_crowd(emulator_url=emulator.url, chat_ids=chat_ids, deliver_notices=notify)
+        await emulator.reset_stats()
+        figures = await run_crowd(emulator_url=emulator.url, chat_ids=chat_ids, deliver_notices=notify)
+        print_requests("the plain PTB bot", await emulator.stats(), parents=parents)
+        return figures
 
 
 def print_results(label: str, figures: dict[str, TurnFigures]) -> None:
@@ -206,6 +212,13 @@ def print_results(label: str, figures: dict[str, TurnFigures]) -> None:
     for turn in figures.values():
         print(turn.line())
     print(everything.line(), flush=True)
+
+
+def print_requests(label: str, stats: dict[str, Any], *, parents: int) -> None:
+    """The Bot API requests a bot made per parent over the whole crowd (timed and untimed turns alike)."""
+    counts = sorted(stats["requests_by_method"].items(), key=lambda item: -item[1])
+    per_parent = ", ".join(f"{method} {count / parents:.1f}" for method, count in counts)
+    print(f"  ({label}: Bot API requests per parent over the crowd: {per_parent})", flush=True)
 
 
 def print_profile(path: str, *, top: int = 30) -> None:

@@ -151,6 +151,10 @@ class InlineConnection:
         """Run one statement on a new cursor."""
         return await self.cursor().execute(sql, parameters)
 
+    async def begin_immediate(self) -> None:
+        """Start a transaction holding SQLite's write lock (waiting while another process holds it)."""
+        await run_when_free(lambda: self._conn.execute("BEGIN IMMEDIATE"), wait_s=self._busy_wait_s)
+
     async def commit(self) -> None:
         """Commit."""
         await run_when_free(self._conn.commit, wait_s=self._busy_wait_s)
