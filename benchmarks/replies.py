@@ -27,6 +27,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 from contextlib import nullcontext
+from pathlib import Path
 
 import aiohttp
 
@@ -49,11 +50,11 @@ BROADCAST_TEXT = "Kent PACT coffee morning on Thursday at 10:00 in Maidstone. Al
 
 
 @contextlib.asynccontextmanager
-async def bot_process(command: list[str], *, env: dict[str, str] | None = None) -> AsyncIterator[None]:
-    """A bot in its own process; SIGTERM and wait at the end."""
+async def bot_process(command: list[str], *, env: dict[str, str] | None = None) -> AsyncIterator[int]:
+    """A bot in its own process (its pid); SIGTERM and wait at the end."""
     process = subprocess.Popen(command, env=env)
     try:
-        yield
+        yield process.pid
     finally:
         process.terminate()
         await asyncio.to_thread(process.wait, 60)
@@ -139,7 +140,7 @@ async def carerline_crowds(
     results: dict[str, dict[str, TurnFigures]] = {}
     async with fresh_database(backend, postgres=postgres) as url:  # type: ignore[arg-type]
         database = Database(url, pool_size=4)
-        async with bot_process(serve_command(profile_path=profile_path), env=serve_env(database_url=url, emulator=emulator)):
+        async with bot_process(serve_command(profile_path=profile_path), env=serve_env(database_url=url, emulator=emulator)) as pid:
             await wait_until_answering(emulator=emulator, chat_id=ids.take(1)[0])
 
             async def notify(chat_ids: list[int]) -> None:
@@ -150,10 +151,12 @@ async def carerline_crowds(
             chat_ids = ids.take(parents)
             await add_new_people(emulator_url=emulator.url, chat_ids=chat_ids)
             await emulator.reset_stats()
+            cpu_before_s = cpu_seconds(pid)
             results[f"Carerline serve, {backend}"] = await run_crowd(
                 emulator_url=emulator.url, chat_ids=chat_ids, deliver_notices=notify
             )
-            print_requests(f"Carerline serve, {backend}", await emulator.stats(), parents=parents)
+            print_requests(f"Carerline serve, {backend}", await emulator.stats(), parents=parents,
+                           cpu_s=cpu_seconds(pid) - cpu_before_s)
             if with_broadcast:
                 audience = await emulator.add_people(BROADCAST_FAMILIES)
                 families = await make_carers(database, chat_ids=audience)
@@ -179,7 +182,7 @@ async def baseline_crowd(
     command = [sys.executable, "-m", "benchmarks.reply_baseline", "--api", emulator.url, "--token", TOKEN]
     if on_httpx:
         command.append("--httpx")
-    async with bot_process(command), Bot(TOKEN, base_url=f"{emulator.url}/bot") as bot:
+    async with bot_process(command) as pid, Bot(TOKEN, base_url=f"{emulator.url}/bot") as bot:
         await wait_until_answering(emulator=emulator, chat_id=ids.take(1)[0])
         seen = InlineKeyboardMarkup([[InlineKeyboardButton("I've seen this", callback_data="ack:1")]])
 
@@ -195,8 +198,9 @@ async def baseline_crowd(
         chat_ids = ids.take(parents)
         await add_new_people(emulator_url=emulator.url, chat_ids=chat_ids)
         await emulator.reset_stats()
+        cpu_before_s = cpu_seconds(pid)
         figures = await run_crowd(emulator_url=emulator.url, chat_ids=chat_ids, deliver_notices=notify)
-        print_requests("the plain PTB bot", await emulator.stats(), parents=parents)
+        print_requests("the plain PTB bot", await emulator.stats(), parents=parents, cpu_s=cpu_seconds(pid) - cpu_before_s)
         return figures
 
 
@@ -214,11 +218,23 @@ def print_results(label: str, figures: dict[str, TurnFigures]) -> None:
     print(everything.line(), flush=True)
 
 
-def print_requests(label: str, stats: dict[str, Any], *, parents: int) -> None:
-    """The Bot API requests a bot made per parent over the whole crowd (timed and untimed turns alike)."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far, user and system (Linux's /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (proc(5) fields 14, 15)
+
+
+def print_requests(label: str, stats: dict[str, Any], *, parents: int, cpu_s: float) -> None:
+    """What a bot did per parent over the whole crowd (timed and untimed turns alike): its Bot API requests and
+    its process's CPU time (less noisy than reply times on a shared machine; Carerline's includes sending the
+    notices, which the benchmark sends for the baseline)."""
     counts = sorted(stats["requests_by_method"].items(), key=lambda item: -item[1])
     per_parent = ", ".join(f"{method} {count / parents:.1f}" for method, count in counts)
-    print(f"  ({label}: Bot API requests per parent over the crowd: {per_parent})", flush=True)
+    print(f"  ({label}: per parent over the crowd, Bot API requests: {per_parent}; "
+          f"CPU {1000 * cpu_s / parents:.1f} ms)", flush=True)
 
 
 def print_profile(path: str, *, top: int = 30) -> None:
