@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup
 
 from bot.context import CarerlineContext
 from bot.replies import send_reply
+from db.shared_transactions import SharedTransactions
 from messaging.channels.telegram import SentText
 from services.carers.arrivals import TurnOpening
 from services.carers.conversations import ChatContext
 
+T = TypeVar("T")
 _TURN_ATTRIBUTE = "carerline_turn"
+_SHARED_TRANSACTIONS_KEY = "carerline_shared_transactions"
 _OPENING_ATTRIBUTE = "carerline_turn_opening"
 
 
@@ -88,3 +94,12 @@ def matched(context: CarerlineContext, group: int = 1) -> str:
     """A group of the callback_data pattern that matched."""
     assert context.matches
     return context.matches[0].group(group)
+
+
+async def in_shared_transaction(context: CarerlineContext, unit: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run the turn's own short write together with other turns' (db/shared_transactions.py); its result once
+    committed. The unit may run twice and must only use the session it is given."""
+    shared = context.bot_data.get(_SHARED_TRANSACTIONS_KEY)
+    if shared is None:
+        shared = context.bot_data[_SHARED_TRANSACTIONS_KEY] = SharedTransactions(context.services.database)
+    return await shared.run(unit)

@@ -8,7 +8,7 @@ from telegram.error import BadRequest
 from bot.context import CarerlineContext
 from bot.menu import back_to_menu_keyboard
 from bot.replies import edit_reply
-from bot.turns import turn_of
+from bot.turns import in_shared_transaction, turn_of
 from db.types import utc_now
 from services.changes.followups import acknowledge_message
 
@@ -25,12 +25,10 @@ async def acknowledge(update: Update, context: CarerlineContext) -> None:
     turn = turn_of(context)
     if turn is None:
         return
-    outbox_id = int(context.matches[0].group(1))
-    async with context.services.database.transaction() as session:
-        outcome = await acknowledge_message(
-            session, outbox_id=outbox_id, chat_id=chat.id, telegram_message_id=query.message.message_id,
-            language=turn.language, now=utc_now(),
-        )
+    outbox_id, message_id, now = int(context.matches[0].group(1)), query.message.message_id, utc_now()
+    outcome = await in_shared_transaction(context, lambda session: acknowledge_message(
+        session, outbox_id=outbox_id, chat_id=chat.id, telegram_message_id=message_id, language=turn.language, now=now,
+    ))
     if outcome.seen_text is None:
         return
     try:

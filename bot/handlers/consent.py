@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import CarerlineContext
 from bot.linking_replies import link_reply
 from bot.menu import MY_DATA, back_to_menu_keyboard, button, keyboard, main_menu_keyboard
-from bot.turns import Turn, council_contact, say, turn_of
+from bot.turns import Turn, council_contact, in_shared_transaction, say, turn_of
 from core.i18n import text
 from db.types import utc_now
 from services.carers.consent import ask_for_consent, decline_consent, give_consent
@@ -22,8 +22,10 @@ async def show_privacy_notice(
     context: CarerlineContext, turn: Turn, *, pending_code: str | None = None, intro_key: str | None = None
 ) -> None:
     """Welcome (or remind) the person, show the notice and ask to continue."""
-    async with context.services.database.transaction() as session:
-        version = await ask_for_consent(session, chat_id=turn.chat_id, pending_code=pending_code, now=utc_now())
+    now = utc_now()
+    version = await in_shared_transaction(
+        context, lambda session: ask_for_consent(session, chat_id=turn.chat_id, pending_code=pending_code, now=now)
+    )
     settings = context.services.settings
     has_withdrawn = turn.chat.carer is not None and not turn.has_consent
     intro = intro_key or ("consent.withdrawn_reminder" if has_withdrawn else "start.welcome")
@@ -52,17 +54,17 @@ async def agree(update: Update, context: CarerlineContext) -> None:
     """The person agreed: record consent, then link any code they brought or ask for one."""
     turn = turn_of(context)
     assert turn is not None and update.effective_user is not None
+    first_name, now = update.effective_user.first_name or "", utc_now()
     try:
-        async with context.services.database.transaction() as session:
-            given = await give_consent(
-                session,
-                chat_id=turn.chat_id,
-                first_name=update.effective_user.first_name or "",
-                language=turn.language,
-                notice_version=context.services.settings.privacy_notice_version,
-                now=utc_now(),
-                found_no_carer=turn.chat.carer is None,
-            )
+        given = await in_shared_transaction(context, lambda session: give_consent(
+            session,
+            chat_id=turn.chat_id,
+            first_name=first_name,
+            language=turn.language,
+            notice_version=context.services.settings.privacy_notice_version,
+            now=now,
+            found_no_carer=turn.chat.carer is None,
+        ))
     except StaleStepError:
         await show_privacy_notice(context, turn, intro_key="consent.old_button")
         return

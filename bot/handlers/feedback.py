@@ -8,7 +8,7 @@ from bot.context import CarerlineContext
 from bot.guards import needs_consent
 from bot.kind_answers import old_button
 from bot.menu import button, keyboard, menu_button
-from bot.turns import Turn, matched, say
+from bot.turns import Turn, in_shared_transaction, matched, say
 from core.i18n import plain_text, text
 from db.types import utc_now
 from services.carers.conversations import StaleStepError
@@ -48,9 +48,10 @@ async def choose_topic(update: Update, context: CarerlineContext, turn: Turn) ->
 async def choose_rating(update: Update, context: CarerlineContext, turn: Turn) -> None:
     """fb:rate:<topic>:<n>: ask for words, or Skip."""
     try:
-        topic = FeedbackTopic(matched(context, 1))
-        async with context.services.database.transaction() as session:
-            version = await start_feedback_text(session, chat_id=turn.chat_id, topic=topic, rating=int(matched(context, 2)), now=utc_now())
+        topic, rating, now = FeedbackTopic(matched(context, 1)), int(matched(context, 2)), utc_now()
+        version = await in_shared_transaction(
+            context, lambda session: start_feedback_text(session, chat_id=turn.chat_id, topic=topic, rating=rating, now=now)
+        )
     except ValueError:
         await old_button(update, context)
         return
@@ -74,9 +75,11 @@ async def skip_text(update: Update, context: CarerlineContext, turn: Turn) -> No
 
 
 async def _add_text(update: Update, context: CarerlineContext, turn: Turn, *, words: str | None, version: int | None) -> None:
+    now = utc_now()
     try:
-        async with context.services.database.transaction() as session:
-            step = await add_feedback_text(session, chat_id=turn.chat_id, carer_id=turn.carer_id, text=words, version=version, now=utc_now())
+        step = await in_shared_transaction(context, lambda session: add_feedback_text(
+            session, chat_id=turn.chat_id, carer_id=turn.carer_id, text=words, version=version, now=now
+        ))
     except StaleStepError:
         await old_button(update, context)
         return
@@ -96,10 +99,10 @@ async def _add_text(update: Update, context: CarerlineContext, turn: Turn, *, wo
 @needs_consent(continues_step=True)
 async def answer_quote(update: Update, context: CarerlineContext, turn: Turn) -> None:
     """fb:quote:<version>:<1 yes|0 no>: record the feedback; the thanks comes through the outbox."""
+    version, consent, now = int(matched(context, 1)), matched(context, 2) == "1", utc_now()
     try:
-        async with context.services.database.transaction() as session:
-            await answer_quote_consent(
-                session, chat_id=turn.chat_id, carer_id=turn.carer_id, version=int(matched(context, 1)), consent=matched(context, 2) == "1", now=utc_now()
-            )
+        await in_shared_transaction(context, lambda session: answer_quote_consent(
+            session, chat_id=turn.chat_id, carer_id=turn.carer_id, version=version, consent=consent, now=now
+        ))
     except StaleStepError:
         await old_button(update, context)

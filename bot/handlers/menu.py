@@ -8,7 +8,7 @@ from bot.context import CarerlineContext
 from bot.formatting import time_of_day
 from bot.guards import needs_consent, with_turn
 from bot.menu import back_to_menu_keyboard, button, keyboard, main_menu_keyboard, menu_button
-from bot.turns import Turn, council_contact, say
+from bot.turns import Turn, council_contact, in_shared_transaction, say
 from core.i18n import text
 from db.dao.transport.for_carers import ChildTransportRow
 from db.types import utc_now
@@ -19,8 +19,10 @@ LINK_ANOTHER = "link:another"
 
 async def send_menu(context: CarerlineContext, turn: Turn, *, intro: str | None = None) -> None:
     """The menu, greeting the carer by name; a hint to type a code if no child is linked yet."""
-    async with context.services.database.transaction() as session:
-        children = await open_menu(session, chat_id=turn.chat_id, carer_id=turn.carer_id, now=utc_now())
+    now = utc_now()
+    children = await in_shared_transaction(
+        context, lambda session: open_menu(session, chat_id=turn.chat_id, carer_id=turn.carer_id, now=now)
+    )
     carer = turn.chat.carer
     parts = [intro] if intro else []
     parts.append(text("menu.main", language=turn.language, name=(carer.first_name if carer else None) or turn.first_name))

@@ -8,7 +8,7 @@ from bot.context import CarerlineContext
 from bot.guards import needs_consent
 from bot.kind_answers import not_understood_text, old_button
 from bot.menu import button, keyboard, menu_button
-from bot.turns import Turn, matched, say
+from bot.turns import Turn, in_shared_transaction, matched, say
 from core.i18n import text
 from db.types import utc_now
 from services.carers.conversations import StaleStepError
@@ -73,9 +73,11 @@ async def _show(context: CarerlineContext, turn: Turn, prompt: Prompt, *, lead: 
 @needs_consent
 async def start_survey(update: Update, context: CarerlineContext, turn: Turn) -> None:
     """sv:go:<survey>:<outbox id>: the rating question (or why the survey cannot be answered)."""
+    survey_id, now = int(matched(context)), utc_now()
     try:
-        async with context.services.database.transaction() as session:
-            prompt = await begin_survey(session, chat_id=turn.chat_id, carer_id=turn.carer_id, survey_id=int(matched(context)), now=utc_now())
+        prompt = await in_shared_transaction(context, lambda session: begin_survey(
+            session, chat_id=turn.chat_id, carer_id=turn.carer_id, survey_id=survey_id, now=now
+        ))
     except StaleStepError:
         await old_button(update, context)
         return
@@ -135,9 +137,11 @@ async def _ask_again(context: CarerlineContext, turn: Turn, *, lead_key: str) ->
 
 
 async def _step(update: Update, context: CarerlineContext, turn: Turn, step_function, **arguments: object) -> None:  # type: ignore[no-untyped-def]
+    now = utc_now()
     try:
-        async with context.services.database.transaction() as session:
-            prompt = await step_function(session, chat_id=turn.chat_id, carer_id=turn.carer_id, now=utc_now(), **arguments)
+        prompt = await in_shared_transaction(context, lambda session: step_function(
+            session, chat_id=turn.chat_id, carer_id=turn.carer_id, now=now, **arguments
+        ))
     except StaleStepError:
         await old_button(update, context)
         return
