@@ -40,6 +40,10 @@ class _Again:
 _AGAIN = _Again()
 
 
+class _RolledBack(Exception):
+    """A unit failed: the shared transaction must not commit."""
+
+
 class _Group:
     """One shared transaction: its session, the units still running in it, and whether it committed."""
 
@@ -88,6 +92,12 @@ class SharedTransactions:
         self._shares = database.is_sqlite if share is None else share
         self._open: _Group | None = None
 
+    @property
+    def units_in_open_transaction(self) -> int:
+        """How many units the transaction still taking others holds (0 when none is)."""
+        group = self._open
+        return group.units if group is not None and group.is_open else 0
+
     async def run(self, unit: Unit[T]) -> T:
         """Run `unit(session)` in a shared transaction (or alone, if that one was rolled back)."""
         group = self._open
@@ -122,7 +132,6 @@ class SharedTransactions:
                     raise _RolledBack
             group.settle(committed=True)
         except Exception:  # noqa: BLE001 - _RolledBack, or the commit failed: every unit runs again alone
-            group.settle(committed=False)
             return _AGAIN
         finally:
             if group.turn.locked() and group.session is None:
@@ -144,7 +153,3 @@ class SharedTransactions:
                 group.none_running.set()
         is_committed = await asyncio.shield(group.committed)
         return outcome if is_committed else _AGAIN
-
-
-class _RolledBack(Exception):
-    """A unit failed: the shared transaction must not commit."""

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.engine import Database
 from db.shared_transactions import SharedTransactions
+from tests.support.waiting import wait_for_condition
 
 Unit = Callable[[AsyncSession], Awaitable[str]]
 
@@ -91,8 +92,7 @@ async def test_a_unit_cancelled_before_it_ran_writes_nothing_and_the_others_comm
     leader = asyncio.create_task(shared.run(slow_leader))
     cancelled = asyncio.create_task(shared.run(_writes("cancelled")))
     follower = asyncio.create_task(shared.run(_writes("follower")))
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await wait_for_condition(lambda: shared.units_in_open_transaction == 3, description="all three in one transaction")
     cancelled.cancel()
     release_leader.set()
 

@@ -13,7 +13,6 @@ from sqlalchemy.engine import make_url
 
 from db.engine import Database
 from db.sqlite_inline import run_when_free
-from tests.support.waiting import wait_for_condition
 
 pytestmark = pytest.mark.parametrize("database_template", ["sqlite"], indirect=True)  # SQLite's file lock
 
@@ -37,24 +36,21 @@ async def test_a_transaction_waits_for_another_writer_while_the_loop_runs(
         async with database.transaction() as session:
             return int((await session.exec(text("SELECT written FROM busy_probe"))).scalar_one())  # type: ignore[call-overload]
 
-    ticks = 0
+    other_task_ran = asyncio.Event()
 
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
+    async def another_task() -> None:
+        other_task_ran.set()
 
     waiting = asyncio.create_task(read_what_the_other_wrote())
-    ticker = asyncio.create_task(tick())
+    other = asyncio.create_task(another_task())  # runs only if the waiting transaction lets the loop go on
     try:
-        await wait_for_condition(lambda: ticks >= 20, timeout_s=30, description="the loop to run other tasks")
-        assert not waiting.done(), "the transaction went ahead while another connection held the lock"
+        await asyncio.wait_for(other_task_ran.wait(), timeout=30)
+        assert not waiting.done(), "the transaction went ahead (or gave up) while another connection held the lock"
         other_writer.execute("COMMIT")
         assert await asyncio.wait_for(waiting, timeout=30) == 1
     finally:
-        ticker.cancel()
         waiting.cancel()
+        other.cancel()
 
 
 async def test_a_lock_held_past_the_wait_gives_sqlites_own_error(
