@@ -167,7 +167,7 @@ def _log_writer(context: CarerlineContext) -> GroupCommit[OutboundRow, None]:
     writer = context.bot_data.get(_LOG_WRITER_KEY)
     if writer is None:
         writer = context.bot_data[_LOG_WRITER_KEY] = GroupCommit(
-            database=context.services.database, write=_write_log_rows, name="message-log-writer"
+            database=context.services.database, write=_write_log_rows, name="message-log-writer", single_write=True
         )
     return writer
 

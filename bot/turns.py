@@ -96,10 +96,13 @@ def matched(context: CarerlineContext, group: int = 1) -> str:
     return context.matches[0].group(group)
 
 
-async def in_shared_transaction(context: CarerlineContext, unit: Callable[[AsyncSession], Awaitable[T]]) -> T:
+async def in_shared_transaction(
+    context: CarerlineContext, unit: Callable[[AsyncSession], Awaitable[T]], *, single_write: bool = False
+) -> T:
     """Run the turn's own short write together with other turns' (db/shared_transactions.py); its result once
-    committed. The unit may run twice and must only use the session it is given."""
+    committed. The unit may run twice and must only use the session it is given. `single_write`: its one
+    write is its last statement, in every path (Database.single_write)."""
     shared = context.bot_data.get(_SHARED_TRANSACTIONS_KEY)
     if shared is None:
         shared = context.bot_data[_SHARED_TRANSACTIONS_KEY] = SharedTransactions(context.services.database)
-    return await shared.run(unit)
+    return await shared.run(unit, single_write=single_write)

@@ -26,6 +26,39 @@ PING_AFTER_IDLE_S = 2.0  # a PostgreSQL connection idle this long is checked bef
 # How long a transaction may wait for its turn at SQLite's one writer in this process before it fails.
 SQLITE_WRITER_WAIT_S = 60.0
 _SQLITE_WRITER_HOLDER: ContextVar[asyncio.Task[Any] | None] = ContextVar("sqlite_writer_holder", default=None)
+_SINGLE_WRITE_OPTION = "carerline_single_write"
+
+
+class SingleWriteBroken(RuntimeError):
+    """A statement came after the write of a `Database.single_write()` block (a programming error)."""
+
+
+class _SingleWriteGuard:
+    """What a single-write block has run so far: its write, once it has run one."""
+
+    def __init__(self) -> None:
+        self.write: str | None = None
+
+
+def _guard_single_writes(engine: AsyncEngine) -> None:
+    """Refuse, before it runs, any statement after the write of a `single_write()` block.
+
+    Only statements starting with SELECT count as reads; anything else (a WITH ... UPDATE as much as an INSERT)
+    is the write. The connection carries the guard as an execution option for the block's length.
+    """
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _before_statement(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        guard = connection.get_execution_options().get(_SINGLE_WRITE_OPTION)
+        if guard is None:
+            return
+        if guard.write is not None:
+            raise SingleWriteBroken(
+                f"a single-write block ran {' '.join(statement.split())[:60]!r} after its write "
+                f"{' '.join(guard.write.split())[:60]!r}: use Database.transaction()"
+            )
+        if not statement.lstrip()[:6].upper() == "SELECT":
+            guard.write = statement
 
 
 class SqliteWriterQueue:
@@ -95,10 +128,12 @@ def create_engine(
         connect = inline_connector(url.database or ":memory:", busy_wait_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
         engine = create_async_engine(url, async_creator=connect)
         _prepare_sqlite(engine)
+        _guard_single_writes(engine)
         return engine
     overflow = pool_size if max_overflow is None else max_overflow
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=overflow)
     _ping_idle_connections(engine, after_idle_s=ping_after_idle_s)
+    _guard_single_writes(engine)
     return engine
 
 
@@ -142,6 +177,9 @@ class Database:
             database_url, pool_size=pool_size, max_overflow=max_overflow, ping_after_idle_s=ping_after_idle_s
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._autocommit_sessions = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), class_=AsyncSession, expire_on_commit=False
+        )
         self._sqlite_writer = SqliteWriterQueue() if self.is_sqlite else None
 
     @property
@@ -160,6 +198,27 @@ class Database:
                 yield session
             return
         async with self._sqlite_writer.turn(), self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def single_write(self) -> AsyncIterator[AsyncSession]:
+        """Work whose one write is its last step: any reads, then one statement that writes, then nothing.
+
+        On PostgreSQL the block runs in autocommit: its write commits as it runs, without the BEGIN and COMMIT
+        round trips of `transaction()` (two of the three a one-statement transaction makes). Reads before it
+        see what is committed, as each statement of a READ COMMITTED transaction does, so the write must check
+        what it relies on itself (a version in its WHERE clause). A statement after the write raises
+        SingleWriteBroken before it runs, on both databases; Python code after it must not fail. On SQLite
+        the block is an ordinary transaction (there BEGIN and COMMIT cost no round trip).
+        """
+        guard = _SingleWriteGuard()
+        if self._sqlite_writer is not None:
+            async with self.transaction() as session:
+                await session.connection(execution_options={_SINGLE_WRITE_OPTION: guard})
+                yield session
+            return
+        async with self._autocommit_sessions() as session, session.begin():
+            await session.connection(execution_options={_SINGLE_WRITE_OPTION: guard})
             yield session
 
     async def open_connections(self, count: int) -> None:

@@ -25,18 +25,20 @@ class GroupCommit(Generic[ItemT, ResultT]):
     """Writes waiting items in shared transactions, one transaction at a time.
 
     `write` gets the session and the items and returns one result per item, in order. `key`, when given,
-    keeps items with the same key in different transactions (in the order they came).
+    keeps items with the same key in different transactions (in the order they came). `single_write`: `write`
+    makes one statement that writes, last (Database.single_write: no BEGIN and COMMIT on PostgreSQL).
     """
 
     def __init__(
         self, *, database: Database, write: BatchWrite[ItemT, ResultT], name: str, max_batch: int = 500,
-        key: Callable[[ItemT], Hashable | None] | None = None,
+        key: Callable[[ItemT], Hashable | None] | None = None, single_write: bool = False,
     ) -> None:
         self._database = database
         self._write = write
         self._name = name
         self._max_batch = max_batch
         self._key = key
+        self._single_write = single_write
         self._waiting: list[tuple[ItemT, asyncio.Future[ResultT]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -79,7 +81,8 @@ class GroupCommit(Generic[ItemT, ResultT]):
         return batch
 
     async def _commit(self, batch: list[tuple[ItemT, asyncio.Future[ResultT]]]) -> None:
-        async with self._database.transaction() as session:
+        shared = self._database.single_write() if self._single_write else self._database.transaction()
+        async with shared as session:
             results = await self._write(session, [item for item, _ in batch])
             if len(results) != len(batch):
                 raise RuntimeError(f"{self._name}: {len(results)} results for {len(batch)} items")

@@ -15,7 +15,8 @@ Shared by default on SQLite only. There every transaction waits for the one writ
 no concurrency and saves a transaction per turn (benchmarks.replies, 200 parents: p95 0.18-0.22 s against
 0.21-0.33 s, `serve`'s CPU about 10% less). On PostgreSQL transactions run side by side on their own
 connections; sharing puts the units one after another on one connection, and measured no better (p95
-0.29-0.37 s against 0.29-0.32 s), so each unit there keeps its own transaction.
+0.29-0.37 s against 0.29-0.32 s), so each unit there keeps its own transaction, or none: a unit whose one
+write is its last step runs in autocommit there (`single_write`).
 """
 
 from __future__ import annotations
@@ -98,8 +99,12 @@ class SharedTransactions:
         group = self._open
         return group.units if group is not None and group.is_open else 0
 
-    async def run(self, unit: Unit[T]) -> T:
-        """Run `unit(session)` in a shared transaction (or alone, if that one was rolled back)."""
+    async def run(self, unit: Unit[T], *, single_write: bool = False) -> T:
+        """Run `unit(session)` in a shared transaction (or alone, if that one was rolled back).
+
+        `single_write`: the unit's one write is its last step (Database.single_write); where a unit runs alone
+        it then runs without BEGIN and COMMIT on PostgreSQL.
+        """
         group = self._open
         if not self._shares:
             outcome: Any = _AGAIN
@@ -108,7 +113,8 @@ class SharedTransactions:
         else:
             outcome = await self._lead(unit)
         if outcome is _AGAIN:
-            async with self._database.transaction() as session:
+            alone = self._database.single_write() if single_write else self._database.transaction()
+            async with alone as session:
                 return await unit(session)
         return outcome  # type: ignore[no-any-return]
 

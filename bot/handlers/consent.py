@@ -24,7 +24,8 @@ async def show_privacy_notice(
     """Welcome (or remind) the person, show the notice and ask to continue."""
     now = utc_now()
     version = await in_shared_transaction(
-        context, lambda session: ask_for_consent(session, chat_id=turn.chat_id, pending_code=pending_code, now=now)
+        context, lambda session: ask_for_consent(session, chat_id=turn.chat_id, pending_code=pending_code, now=now),
+        single_write=True,
     )
     settings = context.services.settings
     has_withdrawn = turn.chat.carer is not None and not turn.has_consent

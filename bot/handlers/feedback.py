@@ -50,7 +50,8 @@ async def choose_rating(update: Update, context: CarerlineContext, turn: Turn) -
     try:
         topic, rating, now = FeedbackTopic(matched(context, 1)), int(matched(context, 2)), utc_now()
         version = await in_shared_transaction(
-            context, lambda session: start_feedback_text(session, chat_id=turn.chat_id, topic=topic, rating=rating, now=now)
+            context, lambda session: start_feedback_text(session, chat_id=turn.chat_id, topic=topic, rating=rating, now=now),
+            single_write=True,
         )
     except ValueError:
         await old_button(update, context)

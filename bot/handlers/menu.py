@@ -21,7 +21,8 @@ async def send_menu(context: CarerlineContext, turn: Turn, *, intro: str | None 
     """The menu, greeting the carer by name; a hint to type a code if no child is linked yet."""
     now = utc_now()
     children = await in_shared_transaction(
-        context, lambda session: open_menu(session, chat_id=turn.chat_id, carer_id=turn.carer_id, now=now)
+        context, lambda session: open_menu(session, chat_id=turn.chat_id, carer_id=turn.carer_id, now=now),
+        single_write=True,
     )
     carer = turn.chat.carer
     parts = [intro] if intro else []

@@ -78,8 +78,10 @@ def _recorder(context: CarerlineContext) -> GroupCommit[Arrival, ArrivalRecord]:
         write = partial(
             _write_arrivals, max_updates=settings.chat_flood_max_updates, window_s=settings.chat_flood_window_s
         )
+        database = context.services.database
         recorder = context.bot_data[_RECORDER_KEY] = GroupCommit(
-            database=context.services.database, write=write, name="update-recorder",
+            database=database, write=write, name="update-recorder",
             max_batch=MAX_UPDATES_PER_WRITE, key=lambda arrival: arrival.turn_chat_id,
+            single_write=not database.is_sqlite,  # reads, then one statement on PostgreSQL (db/dao/arrivals.py)
         )
     return recorder

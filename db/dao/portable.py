@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import BigInteger, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
@@ -13,9 +14,24 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 def dialect_insert(bound: AsyncSession | AsyncConnection) -> Any:
     """The INSERT construct with ON CONFLICT for the database behind a session or connection."""
+    return postgresql.insert if is_postgresql(bound) else sqlite.insert
+
+
+def is_postgresql(bound: AsyncSession | AsyncConnection) -> bool:
+    """True when the session or connection talks to PostgreSQL."""
     engine = bound.bind if isinstance(bound, AsyncSession) else bound
-    is_postgresql = engine is not None and engine.dialect.name == "postgresql"
-    return postgresql.insert if is_postgresql else sqlite.insert
+    return engine is not None and engine.dialect.name == "postgresql"
+
+
+def among_chats(column: Any, name: str) -> tuple[Any, Any]:
+    """`column` among a list of chat ids given as parameter `name`: SQLite's spelling, then PostgreSQL's.
+
+    SQLite's is an expanding IN, so its text has one placeholder per id. PostgreSQL's is `= ANY` of one array
+    parameter: the same text for any number of ids, so each connection prepares the statement once. With IN,
+    a crowd's groups of 1, 2 ... 16 chats were 16 statements, and two thirds of their runs began with a
+    prepare of their own (a round trip, and PostgreSQL parsing and planning again).
+    """
+    return column.in_(bindparam(name, expanding=True)), column == any_(bindparam(name, type_=postgresql.ARRAY(BigInteger)))
 
 
 def built_per_dialect(build: Callable[[Any], Any]) -> Callable[[AsyncSession | AsyncConnection], Any]:

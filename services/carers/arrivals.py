@@ -1,9 +1,11 @@
 """Every incoming update is recorded before anything else happens, together with what its turn needs to start.
 
-One call records a whole group of updates (a crowd arriving at once) in four or five statements: the carers of
-their chats, the message-log rows (redeliveries found by their update id), one count in each chat's flood
-window, the chats' conversation states, and which chats without a carer are operator chats. Each chat appears at most once in a group, so every update's turn reads
-its chat as the previous update of that chat left it.
+One call records a whole group of updates (a crowd arriving at once) in four or five statements: three reads
+(the carers of their chats, the turns' conversation states, and which turns' chats without a carer are
+operator chats), then one write (db/dao/arrivals.py: the message-log rows, redeliveries found by their update
+id, and one count in each new turn's chat's flood window; two statements on SQLite). Reads first, so that on
+PostgreSQL the group needs no transaction (Database.single_write). Each chat appears at most once in a group,
+so every update's turn reads its chat as the previous update of that chat left it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.dao.arrivals import record_and_count
 from db.dao.carers.accounts import fetch_carers_by_chat_ids
-from db.dao.carers.conversations import count_updates_in_windows, fetch_conversations
-from db.dao.delivery.message_log import InboundRow, save_inbound_messages
+from db.dao.carers.conversations import fetch_conversations
+from db.dao.delivery.message_log import InboundRow
 from db.dao.operator_chats import fetch_operator_chat_ids
 from services.carers.conversations import ChatContext, ThrottleDecision, chat_context_of, throttle_decision
 
@@ -58,23 +61,21 @@ async def record_arrivals(
         carer = carers.get(arrival.row.chat_id) if arrival.row.chat_id is not None else None
         has_consent = carer is not None and carer.has_consent
         rows.append(arrival.row if has_consent else replace(arrival.row, text=None))
-    new_update_ids = await save_inbound_messages(session, rows=rows)
-    opening_chats = [
-        arrival.turn_chat_id for arrival in arrivals
-        if arrival.turn_chat_id is not None and arrival.row.update_id in new_update_ids
-    ]
-    counts: dict[int, int] = {}
     conversations = {}
     operator_chats: set[int] = set()
-    if opening_chats:
-        counts = await count_updates_in_windows(
-            session, chat_ids=opening_chats, now=now, window_started_by=now - timedelta(seconds=window_s),
-            max_updates=max_updates,
-        )
-        conversations = await fetch_conversations(session, chat_ids=opening_chats)
-        without_carer = [chat_id for chat_id in opening_chats if chat_id not in carers]
+    if turn_chats:  # read for every turn, also one a redelivery will not open: the write comes last
+        conversations = await fetch_conversations(session, chat_ids=turn_chats)
+        without_carer = [chat_id for chat_id in turn_chats if chat_id not in carers]
         if without_carer:
             operator_chats = await fetch_operator_chat_ids(session, chat_ids=without_carer)
+    counted_chats = {
+        arrival.row.update_id: arrival.turn_chat_id for arrival in arrivals if arrival.turn_chat_id is not None
+    }
+    recorded = await record_and_count(
+        session, rows=rows, counted_chats=counted_chats, now=now, window_started_by=now - timedelta(seconds=window_s),
+        max_updates=max_updates,
+    )
+    new_update_ids, counts = recorded.new_update_ids, recorded.counts
     records = []
     for arrival in arrivals:
         is_new = arrival.row.update_id in new_update_ids

@@ -12,9 +12,13 @@ from db.dao.transport.for_carers import ChildTransportRow, fetch_transport_for_c
 
 
 async def open_menu(session: AsyncSession, *, chat_id: int, carer_id: int, now: datetime) -> int:
-    """Leave any half-finished step (its buttons become old) and return how many children are linked."""
+    """Leave any half-finished step (its buttons become old) and return how many children are linked.
+
+    The count is read first, so the step's reset is the one write and the last statement (a single write).
+    """
+    children = await count_linked_children(session, carer_id=carer_id)
     await reset_conversation(session, chat_id=chat_id, now=now)
-    return await count_linked_children(session, carer_id=carer_id)
+    return children
 
 
 async def describe_transport(session: AsyncSession, *, carer_id: int) -> list[ChildTransportRow]:

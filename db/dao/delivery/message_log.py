@@ -48,6 +48,16 @@ async def save_inbound_message(
 
 async def save_inbound_messages(session: AsyncSession, *, rows: list[InboundRow]) -> set[int]:
     """Record incoming updates in one statement; the update ids that were new (redeliveries are left out)."""
+    values = inbound_values(rows)
+    connection = await session.connection()
+    # Parameters as a list: SQLAlchemy sends one multi-row INSERT ("insertmanyvalues") from one statement built
+    # once; .values(rows) would build and compile a new statement for every batch (measured 950 against 360 us for 8).
+    result = await connection.execute(_new_inbound(connection), values)
+    return {int(update_id) for (update_id,) in result.all()}
+
+
+def inbound_values(rows: list[InboundRow]) -> list[dict[str, Any]]:
+    """The message log's columns for each incoming update (its text made storable)."""
     values = []
     for row in rows:
         text, was_replaced = _storable(row.text)
@@ -61,11 +71,7 @@ async def save_inbound_messages(session: AsyncSession, *, rows: list[InboundRow]
             "has_replaced_characters": row.has_replaced_characters or was_replaced,
             "created_at": row.received_at,
         })
-    connection = await session.connection()
-    # Parameters as a list: SQLAlchemy sends one multi-row INSERT ("insertmanyvalues") from one statement built
-    # once; .values(rows) would build and compile a new statement for every batch (measured 950 against 360 us for 8).
-    result = await connection.execute(_new_inbound(connection), values)
-    return {int(update_id) for (update_id,) in result.all()}
+    return values
 
 
 async def save_outbound_message(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from db.dao.carers.conversations import save_conversation
 from db.dao.delivery.message_log import InboundRow, fetch_messages_for_chat
@@ -87,3 +88,30 @@ async def test_a_chat_without_a_carer_is_read_as_an_operator_chat_or_not(databas
     records = await _record(database, [_arrival(50, 1001), _arrival(51, 1002), _arrival(52, 1003)])
     found = [record.opening.chat.is_operator_chat for record in records if record.opening is not None]
     assert found == [True, False, None], "a carer's chat is never an operator chat, so it is not looked up"
+
+
+async def test_groups_of_any_size_make_the_same_statements(database: Database) -> None:
+    """Carers, states, then the write (no operator chats: every chat has a carer): on PostgreSQL three statements
+    a group, the same three texts for 1 to 6 chats, so each connection prepares them once; on SQLite the write
+    is two statements (the log, then the flood counts)."""
+    async with database.transaction() as session:
+        for chat_id in range(1100, 1106):
+            await make_carer(session, chat_id=chat_id)
+    statements: list[str] = []
+
+    def _seen(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", _seen)
+    try:
+        for size in range(1, 7):
+            await _record(database, [_arrival(2000 + size * 10 + index, 1100 + index) for index in range(size)])
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", _seen)
+
+    if database.is_sqlite:  # SQLite's IN and VALUES lists are spelled per size; it prepares nothing ahead
+        assert len(statements) == 4 * 6
+    else:
+        assert len(statements) == 3 * 6
+        assert len(set(statements)) == 3
+        assert statements[-1].lstrip().startswith("WITH logged AS")
