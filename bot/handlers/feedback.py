@@ -13,7 +13,7 @@ from core.i18n import plain_text, text
 from db.types import utc_now
 from services.carers.conversations import StaleStepError
 from services.feedback.records import MAX_FEEDBACK_LENGTH, FeedbackTopic
-from services.feedback.steps import add_feedback_text, answer_quote_consent, start_feedback_text
+from services.feedback.steps import add_feedback_text, answer_quote_consent, is_single_write, start_feedback_text
 
 TOPIC_PATTERN = r"^fb:topic:([a-z_]+)$"
 RATING_PATTERN = r"^fb:rate:([a-z_]+):([1-5])$"
@@ -80,7 +80,7 @@ async def _add_text(update: Update, context: CarerlineContext, turn: Turn, *, wo
     try:
         step = await in_shared_transaction(context, lambda session: add_feedback_text(
             session, chat_id=turn.chat_id, carer_id=turn.carer_id, text=words, version=version, now=now
-        ))
+        ), single_write=is_single_write(words))
     except StaleStepError:
         await old_button(update, context)
         return

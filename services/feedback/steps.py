@@ -30,6 +30,12 @@ async def start_feedback_text(
     return await move_to(session, chat_id=chat_id, step=Step.FEEDBACK_TEXT, data={"topic": topic.value, "rating": rating}, now=now)
 
 
+def is_single_write(text: str | None) -> bool:
+    """True when `add_feedback_text` with this text makes one write, last (it only moves the step on to asking
+    about quoting); no words records the feedback, several writes (Database.single_write)."""
+    return bool((text or "").strip())
+
+
 async def add_feedback_text(
     session: AsyncSession, *, chat_id: int, carer_id: int, text: str | None, version: int | None, now: datetime
 ) -> FeedbackStep:
