@@ -3,6 +3,7 @@
     python -m benchmarks.replies                       # 200 parents: SQLite, PostgreSQL, each also during a
                                                        # 10,000-family broadcast, then the plain PTB baseline
     python -m benchmarks.replies --parents 100 --backends sqlite --no-broadcast --no-baseline --profile serve.prof
+    python -m benchmarks.replies --rounds 5 --no-broadcast  # each bot meets five crowds in turn; medians at the end
 
 Each parent, all in the same instant in each phase: a first /start, "I agree" under the privacy notice, a menu
 button, a typed feedback sentence (after choosing a topic and a rating, untimed), and "I've seen this" under an
@@ -11,6 +12,9 @@ Update queued to the bot's first answer, as Telegram's servers would see them. C
 `carerline serve` process (long polling, its own delivery engine); the baseline is benchmarks/reply_baseline.py,
 a minimal PTB bot on the same aiohttp backend, on the same emulator in the same run (--httpx-baseline adds it
 on PTB's default httpx backend). --profile runs the first `serve` under cProfile and prints its top costs.
+--rounds N sends N crowds (new parents each time) to each running bot, the first right after start-up and
+the others to a warm one, and ends with each bot's p95 per round and their median: on a shared machine one
+round can be a third off the next.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import contextlib
 import logging
 import os
 import pstats
+import statistics
 import subprocess
 import sys
 import time
@@ -132,9 +137,14 @@ class ChatIds:
         return taken
 
 
+def round_label(label: str, index: int) -> str:
+    """The label of a crowd: the first round keeps the bot's own label."""
+    return label if index == 0 else f"{label}, round {index + 1}"
+
+
 async def carerline_crowds(
     *, backend: str, postgres: object, emulator: EmulatorProcess, ids: ChatIds, parents: int,
-    with_broadcast: bool, profile_path: str | None,
+    with_broadcast: bool, profile_path: str | None, rounds: int = 1,
 ) -> dict[str, dict[str, TurnFigures]]:
     """The crowd against `carerline serve` on one backend, then (optionally) again during a broadcast."""
     results: dict[str, dict[str, TurnFigures]] = {}
@@ -148,15 +158,14 @@ async def carerline_crowds(
                 await enqueue_for(database, carers=carers, run=f"{backend}-{chat_ids[0]}", urgent=True,
                                   text=NOTICE_TEXT, purpose="change_notice")
 
-            chat_ids = ids.take(parents)
-            await add_new_people(emulator_url=emulator.url, chat_ids=chat_ids)
-            await emulator.reset_stats()
-            cpu_before_s = cpu_seconds(pid)
-            results[f"Carerline serve, {backend}"] = await run_crowd(
-                emulator_url=emulator.url, chat_ids=chat_ids, deliver_notices=notify
-            )
-            print_requests(f"Carerline serve, {backend}", await emulator.stats(), parents=parents,
-                           cpu_s=cpu_seconds(pid) - cpu_before_s)
+            for index in range(rounds):
+                label = round_label(f"Carerline serve, {backend}", index)
+                chat_ids = ids.take(parents)
+                await add_new_people(emulator_url=emulator.url, chat_ids=chat_ids)
+                await emulator.reset_stats()
+                cpu_before_s = cpu_seconds(pid)
+                results[label] = await run_crowd(emulator_url=emulator.url, chat_ids=chat_ids, deliver_notices=notify)
+                print_requests(label, await emulator.stats(), parents=parents, cpu_s=cpu_seconds(pid) - cpu_before_s)
             if with_broadcast:
                 audience = await emulator.add_people(BROADCAST_FAMILIES)
                 families = await make_carers(database, chat_ids=audience)
@@ -173,9 +182,9 @@ async def carerline_crowds(
     return results
 
 
-async def baseline_crowd(
-    *, emulator: EmulatorProcess, ids: ChatIds, parents: int, on_httpx: bool = False
-) -> dict[str, TurnFigures]:
+async def baseline_crowds(
+    *, emulator: EmulatorProcess, ids: ChatIds, parents: int, on_httpx: bool = False, rounds: int = 1
+) -> list[dict[str, TurnFigures]]:
     """The same crowd answered by the minimal PTB bot (on Carerline's aiohttp backend, or PTB's default httpx)."""
     from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -195,27 +204,46 @@ async def baseline_crowd(
 
             await asyncio.gather(*(send(chat_id) for chat_id in chat_ids))
 
-        chat_ids = ids.take(parents)
-        await add_new_people(emulator_url=emulator.url, chat_ids=chat_ids)
-        await emulator.reset_stats()
-        cpu_before_s = cpu_seconds(pid)
-        figures = await run_crowd(emulator_url=emulator.url, chat_ids=chat_ids, deliver_notices=notify)
-        print_requests("the plain PTB bot", await emulator.stats(), parents=parents, cpu_s=cpu_seconds(pid) - cpu_before_s)
-        return figures
+        crowds = []
+        for index in range(rounds):
+            chat_ids = ids.take(parents)
+            await add_new_people(emulator_url=emulator.url, chat_ids=chat_ids)
+            await emulator.reset_stats()
+            cpu_before_s = cpu_seconds(pid)
+            crowds.append(await run_crowd(emulator_url=emulator.url, chat_ids=chat_ids, deliver_notices=notify))
+            print_requests(round_label("the plain PTB bot", index), await emulator.stats(), parents=parents,
+                           cpu_s=cpu_seconds(pid) - cpu_before_s)
+        return crowds
+
+
+def all_turns(figures: dict[str, TurnFigures]) -> TurnFigures:
+    """Every turn of one crowd together."""
+    return TurnFigures(
+        kind="all turns", seconds=[s for f in figures.values() for s in f.seconds],
+        fetch_seconds=[s for f in figures.values() for s in f.fetch_seconds],
+        wall_s=sum(f.wall_s for f in figures.values()),
+    )
 
 
 def print_results(label: str, figures: dict[str, TurnFigures]) -> None:
     """One block per bot and database."""
     total = sum(len(f.seconds) for f in figures.values())
-    wall = sum(f.wall_s for f in figures.values())
-    everything = TurnFigures(
-        kind="all turns", seconds=[s for f in figures.values() for s in f.seconds],
-        fetch_seconds=[s for f in figures.values() for s in f.fetch_seconds], wall_s=wall,
-    )
+    everything = all_turns(figures)
     print(f"{label}: {total} answered turns")
     for turn in figures.values():
         print(turn.line())
     print(everything.line(), flush=True)
+
+
+def print_rounds(p95s: dict[str, list[float]]) -> None:
+    """Each bot's all-turns p95 round by round, their median, and the medians against the baseline's."""
+    baseline = statistics.median(p95s["the plain PTB bot"]) if "the plain PTB bot" in p95s else None
+    print(f"\np95 of all turns, round by round ({len(next(iter(p95s.values())))} rounds), and the median:")
+    for label, values in p95s.items():
+        median = statistics.median(values)
+        ratio = f"  {median / baseline:.1f}× the baseline's median" if baseline and label != "the plain PTB bot" else ""
+        rounds = " ".join(f"{1000 * value:.0f}" for value in values)
+        print(f"  {label:<40} {rounds} ms  median {1000 * median:.0f} ms{ratio}", flush=True)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -250,6 +278,7 @@ async def run(args: argparse.Namespace) -> None:
     """Every crowd on one emulator, in one run."""
     backends = args.backends.split(",")
     ids = ChatIds()
+    p95s: dict[str, list[float]] = {}
     with postgres_server() if "postgresql" in backends else nullcontext() as postgres:
         async with EmulatorProcess(no_rate_caps=True) as emulator:
             print(f"{args.parents} parents at once, each turn's reply time (this machine: {os.cpu_count()} cores)", flush=True)
@@ -257,15 +286,23 @@ async def run(args: argparse.Namespace) -> None:
                 crowds = await carerline_crowds(
                     backend=backend, postgres=postgres, emulator=emulator, ids=ids, parents=args.parents,
                     with_broadcast=not args.no_broadcast, profile_path=args.profile if index == 0 else None,
+                    rounds=args.rounds,
                 )
                 for label, figures in crowds.items():
                     print_results(label, figures)
+                    if "broadcast" not in label:
+                        p95s.setdefault(f"Carerline serve, {backend}", []).append(all_turns(figures).percentile(0.95))
             if not args.no_baseline:
-                print_results("Plain python-telegram-bot baseline (no database)",
-                              await baseline_crowd(emulator=emulator, ids=ids, parents=args.parents))
+                for index, figures in enumerate(await baseline_crowds(
+                    emulator=emulator, ids=ids, parents=args.parents, rounds=args.rounds
+                )):
+                    print_results(round_label("Plain python-telegram-bot baseline (no database)", index), figures)
+                    p95s.setdefault("the plain PTB bot", []).append(all_turns(figures).percentile(0.95))
             if args.httpx_baseline:
                 print_results("Plain python-telegram-bot bot on PTB's default httpx backend (no database)",
-                              await baseline_crowd(emulator=emulator, ids=ids, parents=args.parents, on_httpx=True))
+                              (await baseline_crowds(emulator=emulator, ids=ids, parents=args.parents, on_httpx=True))[0])
+            if args.rounds > 1:
+                print_rounds(p95s)
     if args.profile:
         print_profile(args.profile)
 
@@ -280,6 +317,8 @@ def main() -> None:
     parser.add_argument("--httpx-baseline", action="store_true",
                         help="also the plain PTB bot on PTB's default httpx backend instead of aiohttp")
     parser.add_argument("--profile", metavar="FILE", help="run the first backend's `serve` under cProfile into FILE")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="crowds per running bot (the broadcast crowd still once); medians of their p95s at the end")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     run_fast(run(args))
