@@ -16,6 +16,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import CarerlineContext
 from bot.turns import remember_opening
 from bot.updates import summarise_update
+from db.dao.arrivals import is_single_write
 from db.dao.delivery.message_log import InboundRow
 from db.group_commit import GroupCommit
 from db.types import fits_bigint, utc_now
@@ -82,6 +83,6 @@ def _recorder(context: CarerlineContext) -> GroupCommit[Arrival, ArrivalRecord]:
         recorder = context.bot_data[_RECORDER_KEY] = GroupCommit(
             database=database, write=write, name="update-recorder",
             max_batch=MAX_UPDATES_PER_WRITE, key=lambda arrival: arrival.turn_chat_id,
-            single_write=not database.is_sqlite,  # reads, then one statement on PostgreSQL (db/dao/arrivals.py)
+            single_write=is_single_write(database),
         )
     return recorder

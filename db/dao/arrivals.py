@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.dao.carers.conversations import count_updates_in_windows
 from db.dao.delivery.message_log import InboundRow, inbound_values, save_inbound_messages
 from db.dao.portable import is_postgresql
+from db.engine import Database
 from db.models import MessageDirection
 from db.types import UTCDateTime
 
@@ -64,6 +65,12 @@ _ARRAYS = {
 }
 
 
+def is_single_write(database: Database) -> bool:
+    """True where the reads of a group and `record_and_count` after them make a Database.single_write block:
+    on PostgreSQL, whose write is one statement."""
+    return not database.is_sqlite
+
+
 @dataclass(frozen=True)
 class RecordedArrivals:
     """Which updates were new (not redeliveries), and each counted chat's count in its flood window."""
@@ -96,10 +103,8 @@ async def record_and_count(
         counted_chat_ids=list(counted_chats.values()), now=now,
         started_by=window_started_by, max_updates=max_updates,
     )
-    recorded = RecordedArrivals(new_update_ids=set(), counts={})
-    for is_count, key, updates_in_window in (await connection.execute(_RECORD_AND_COUNT_POSTGRESQL, params)).all():
-        if is_count:
-            recorded.counts[int(key)] = int(updates_in_window)
-        else:
-            recorded.new_update_ids.add(int(key))
-    return recorded
+    rows_back = (await connection.execute(_RECORD_AND_COUNT_POSTGRESQL, params)).all()
+    return RecordedArrivals(
+        new_update_ids={int(key) for is_count, key, _ in rows_back if not is_count},
+        counts={int(key): int(count) for is_count, key, count in rows_back if is_count},
+    )

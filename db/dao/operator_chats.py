@@ -8,7 +8,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.portable import among_chats, is_postgresql
+from db.dao.portable import built_among_chats
 from db.models.transport import OperatorChat, OperatorChatCode
 
 
@@ -39,17 +39,13 @@ async def fetch_operator_chat(session: AsyncSession, *, chat_id: int, for_update
     return (await session.exec(statement)).first()
 
 
-# Built once (db/dao/portable.py: built_per_dialect says why): new families' updates ask it in every crowd. By
-# whether the database is PostgreSQL (among_chats).
-_OPERATOR_CHATS_AMONG = {
-    is_pg: select(OperatorChat.chat_id).where(among)
-    for is_pg, among in enumerate(among_chats(col(OperatorChat.chat_id), "b_chat_ids"))
-}
+# Built once (db/dao/portable.py: built_among_chats): new families' updates ask it in every crowd.
+_OPERATOR_CHATS_AMONG = built_among_chats(lambda among: select(OperatorChat.chat_id).where(among), col(OperatorChat.chat_id))
 
 
 async def fetch_operator_chat_ids(session: AsyncSession, *, chat_ids: list[int]) -> set[int]:
     """Which of these Telegram chats are linked operator chats."""
-    result = await session.exec(_OPERATOR_CHATS_AMONG[is_postgresql(session)], params={"b_chat_ids": list(chat_ids)})
+    result = await session.exec(_OPERATOR_CHATS_AMONG(session), params={"b_chat_ids": list(chat_ids)})
     return {int(chat_id) for chat_id in result.all()}
 
 

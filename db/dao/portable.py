@@ -23,15 +23,18 @@ def is_postgresql(bound: AsyncSession | AsyncConnection) -> bool:
     return engine is not None and engine.dialect.name == "postgresql"
 
 
-def among_chats(column: Any, name: str) -> tuple[Any, Any]:
-    """`column` among a list of chat ids given as parameter `name`: SQLite's spelling, then PostgreSQL's.
+def built_among_chats(build: Callable[[Any], Any], column: Any) -> Callable[[AsyncSession | AsyncConnection], Any]:
+    """A statement built once for each database kind by `build(condition)`, where the condition is `column` among
+    the chat ids given as parameter "b_chat_ids".
 
-    SQLite's is an expanding IN, so its text has one placeholder per id. PostgreSQL's is `= ANY` of one array
-    parameter: the same text for any number of ids, so each connection prepares the statement once. With IN,
-    a crowd's groups of 1, 2 ... 16 chats were 16 statements, and two thirds of their runs began with a
+    SQLite's condition is an expanding IN, so its text has one placeholder per id. PostgreSQL's is `= ANY` of one
+    array parameter: the same text for any number of ids, so each connection prepares the statement once. With
+    IN, a crowd's groups of 1, 2 ... 16 chats were 16 statements, and two thirds of their runs began with a
     prepare of their own (a round trip, and PostgreSQL parsing and planning again).
     """
-    return column.in_(bindparam(name, expanding=True)), column == any_(bindparam(name, type_=postgresql.ARRAY(BigInteger)))
+    on_sqlite = build(column.in_(bindparam("b_chat_ids", expanding=True)))
+    on_postgresql = build(column == any_(bindparam("b_chat_ids", type_=postgresql.ARRAY(BigInteger))))
+    return lambda bound: on_postgresql if is_postgresql(bound) else on_sqlite
 
 
 def built_per_dialect(build: Callable[[Any], Any]) -> Callable[[AsyncSession | AsyncConnection], Any]:

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, delete, insert
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.portable import among_chats, is_postgresql
+from db.dao.portable import built_among_chats
 from db.models import Carer, CarerChildLink, Child, School
 from db.models.carers import new_pseudonym
 
@@ -16,10 +16,7 @@ from db.models.carers import new_pseudonym
 _CARERS = Carer.__table__  # type: ignore[attr-defined]
 # Built once and reused with parameters (db/dao/portable.py: built_per_dialect says why): these run on every update.
 _CARER_OF_CHAT = select(Carer).where(Carer.chat_id == bindparam("b_chat_id"))
-# By whether the database is PostgreSQL (db/dao/portable.py: among_chats).
-_CARERS_OF_CHATS = {
-    is_pg: select(Carer).where(among) for is_pg, among in enumerate(among_chats(col(Carer.chat_id), "b_chat_ids"))
-}
+_CARERS_OF_CHATS = built_among_chats(lambda among: select(Carer).where(among), col(Carer.chat_id))
 _NEW_CARER = insert(_CARERS).returning(_CARERS.c.id)
 _LINKED_CHILDREN = select(func.count()).select_from(CarerChildLink).where(CarerChildLink.carer_id == bindparam("b_carer_id"))
 
@@ -32,7 +29,7 @@ async def fetch_carer_by_chat_id(session: AsyncSession, *, chat_id: int) -> Care
 
 async def fetch_carers_by_chat_ids(session: AsyncSession, *, chat_ids: list[int]) -> dict[int, Carer]:
     """The carers talking in these chats, by chat id (chats without a carer are left out)."""
-    result = await session.exec(_CARERS_OF_CHATS[is_postgresql(session)], params={"b_chat_ids": list(chat_ids)})
+    result = await session.exec(_CARERS_OF_CHATS(session), params={"b_chat_ids": list(chat_ids)})
     return {carer.chat_id: carer for carer in result.all() if carer.chat_id is not None}
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, case, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.portable import among_chats, built_per_dialect, dialect_insert, is_postgresql
+from db.dao.portable import built_among_chats, built_per_dialect, dialect_insert
 from db.models import ChatThrottle, ConversationState
 from db.models.conversations import IDLE
 
@@ -67,11 +67,10 @@ _CONVERSATION_OF_CHAT = (
     .where(ConversationState.chat_id == bindparam("b_chat_id"))
     .execution_options(populate_existing=True)
 )
-# By whether the database is PostgreSQL (db/dao/portable.py: among_chats).
-_CONVERSATIONS_OF_CHATS = {
-    is_pg: select(ConversationState).where(among).execution_options(populate_existing=True)
-    for is_pg, among in enumerate(among_chats(col(ConversationState.chat_id), "b_chat_ids"))
-}
+_CONVERSATIONS_OF_CHATS = built_among_chats(
+    lambda among: select(ConversationState).where(among).execution_options(populate_existing=True),
+    col(ConversationState.chat_id),
+)
 _MOVE_CONVERSATION = (
     update(_CONVERSATIONS)
     .where(_CONVERSATIONS.c.chat_id == bindparam("b_chat_id"), _CONVERSATIONS.c.version == bindparam("b_expected"))
@@ -98,7 +97,7 @@ async def fetch_conversation(session: AsyncSession, *, chat_id: int) -> Conversa
 
 async def fetch_conversations(session: AsyncSession, *, chat_ids: list[int]) -> dict[int, ConversationState]:
     """The conversation states of these chats, by chat id (chats without one are left out)."""
-    result = await session.exec(_CONVERSATIONS_OF_CHATS[is_postgresql(session)], params={"b_chat_ids": list(chat_ids)})
+    result = await session.exec(_CONVERSATIONS_OF_CHATS(session), params={"b_chat_ids": list(chat_ids)})
     return {conversation.chat_id: conversation for conversation in result.all()}
 
 
