@@ -19,6 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import RetryAfter
 
 from bot.context import CarerlineContext
+from bot.intake.processing import finish_before_next_update
 from db.dao.delivery.message_log import OutboundRow, save_outbound_messages
 from db.group_commit import GroupCommit
 from db.types import utc_now
@@ -155,14 +156,18 @@ async def _record(
         telegram_message_id=None if deidentified else message_id,
         sent_at=utc_now(),
     )
-    await _log_writer(context).submit(row)
     context.services.metrics.messages_sent.labels(kind=kind).inc()
+    written = asyncio.ensure_future(_log_writer(context).submit(row))
+    if not finish_before_next_update(written):
+        await written
 
 
 def _log_writer(context: CarerlineContext) -> GroupCommit[OutboundRow, None]:
     """The process's one writer for sent messages: the replies of a crowd share its transactions (group commit).
 
-    Every reply still waits until its row is written, so a chat's next update sees it and nothing is lost.
+    A reply's row is written while the update goes on (its next reply need not wait for it), and the chat's next
+    update begins only once it is written (bot/intake/processing.py: finish_before_next_update), so that update
+    sees it and nothing is lost. A reply sent outside an update waits for its row.
     """
     writer = context.bot_data.get(_LOG_WRITER_KEY)
     if writer is None:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from db.engine import Database
+
+logger = logging.getLogger(__name__)
+# The update being worked on in this task: work it leaves to finish before its chat's next update.
+_left_to_finish: ContextVar[list[Awaitable[object]] | None] = ContextVar("carerline_left_to_finish", default=None)
+UpdatePreparation = Callable[[Update], Awaitable[None]]
 
 # PTB's own limit only bounds the tasks waiting here; a chat waiting for its previous update must not hold a slot.
 MAX_WAITING_UPDATES = 100_000
@@ -28,9 +35,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     Each update first waits for its chat's previous update (in arrival order), and only then for one of the
     working slots, so one busy chat never holds slots that other chats could use.
+
+    `prepare`, when set, runs for each chat's update once it is that chat's turn and before it waits for a slot:
+    the updates of a crowd are recorded together while they queue, not a slot's worth at a time. Work an
+    update leaves with `finish_before_next_update` (logging its replies) runs after its slot is given back and
+    before the chat's next update begins.
     """
 
-    def __init__(self, *, max_concurrent_updates: int = DEFAULT_CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self, *, max_concurrent_updates: int = DEFAULT_CONCURRENT_UPDATES, prepare: UpdatePreparation | None = None
+    ) -> None:
+        self.prepare = prepare
         super().__init__(max_concurrent_updates=MAX_WAITING_UPDATES)
         self.working_slots = max_concurrent_updates
         self._slots: asyncio.Semaphore | None = None
@@ -53,8 +68,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._waiters[chat_id] = self._waiters.get(chat_id, 0) + 1
         try:
-            async with lock, self._slots:
-                await self._run(update, coroutine)
+            async with lock:
+                if self.prepare is not None and isinstance(update, Update) and not self._is_closing:
+                    await self.prepare(update)
+                left_to_finish: list[Awaitable[object]] = []
+                token = _left_to_finish.set(left_to_finish)
+                try:
+                    async with self._slots:
+                        await self._run(update, coroutine)
+                finally:
+                    _left_to_finish.reset(token)
+                    await _finish(left_to_finish)
         finally:
             self._waiters[chat_id] -= 1
             if self._waiters[chat_id] == 0:
@@ -88,6 +112,24 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to close."""
+
+
+def finish_before_next_update(work: Awaitable[object]) -> bool:
+    """Let the chat's update being worked on here finish this after its handlers; False outside one (await it)."""
+    left_to_finish = _left_to_finish.get()
+    if left_to_finish is None:
+        return False
+    left_to_finish.append(work)
+    return True
+
+
+async def _finish(left_to_finish: list[Awaitable[object]]) -> None:
+    """Everything the update left, whatever else fails; a failure is logged (its handlers are over)."""
+    if not left_to_finish:
+        return
+    for outcome in await asyncio.gather(*left_to_finish, return_exceptions=True):
+        if isinstance(outcome, Exception):
+            logger.error("work an update left to finish failed", exc_info=outcome)
 
 
 def concurrent_updates_for(database: Database) -> int:
