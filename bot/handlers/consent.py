@@ -10,7 +10,7 @@ from bot.menu import MY_DATA, back_to_menu_keyboard, button, keyboard, main_menu
 from bot.turns import Turn, council_contact, in_shared_transaction, say, turn_of
 from core.i18n import text
 from db.types import utc_now
-from services.carers.consent import ask_for_consent, decline_consent, give_consent
+from services.carers.consent import ask_for_consent, decline_consent, give_consent, is_single_write
 from services.carers.conversations import Step, StaleStepError
 
 AGREE_PATTERN = r"^consent:agree:(\d+)$"
@@ -65,7 +65,7 @@ async def agree(update: Update, context: CarerlineContext) -> None:
             notice_version=context.services.settings.privacy_notice_version,
             now=now,
             found_no_carer=turn.chat.carer is None,
-        ))
+        ), single_write=is_single_write(chat=turn.chat, database=context.services.database))
     except StaleStepError:
         await show_privacy_notice(context, turn, intro_key="consent.old_button")
         return

@@ -10,8 +10,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.dao.carers.accounts import count_linked_children, insert_consenting_carer, save_carer
 from db.dao.carers.consent import save_consent_event
 from db.dao.carers.conversations import fetch_conversation, save_conversation
+from db.dao.carers.first_consent import is_one_statement, record_first_consent
+from db.engine import Database
 from db.models import Carer, ConsentEventKind
-from services.carers.conversations import UNREAD, Step, move_to, require_step, require_step_with_carer
+from services.carers.conversations import (
+    UNREAD, ChatContext, Step, move_to, require_step, require_step_with_carer,
+)
 from services.carers.linking import LinkOutcome, LinkResult, redeem_code
 
 
@@ -61,6 +65,12 @@ async def give_consent(
     )
     first_name = first_name[:128]
     is_new_carer = context.carer is None
+    if _is_first_consent_without_code(context):
+        carer_id = await record_first_consent(
+            session, chat_id=chat_id, first_name=first_name, language=language, notice_version=notice_version, now=now,
+            expected_version=context.version, step=Step.AWAITING_CODE,
+        )
+        return ConsentGiven(carer_id=carer_id, first_name=first_name, link=None, step=Step.AWAITING_CODE)
     carer_id = await _carer_consents(
         session, carer=context.carer, chat_id=chat_id, first_name=first_name, language=language,
         notice_version=notice_version, now=now,
@@ -78,6 +88,17 @@ async def give_consent(
     step = Step.IDLE if has_children else Step.AWAITING_CODE
     await move_to(session, chat_id=chat_id, step=step, now=now)
     return ConsentGiven(carer_id=carer_id, first_name=first_name, link=link, step=step)
+
+
+def is_single_write(*, chat: ChatContext, database: Database) -> bool:
+    """True when `give_consent` in this chat makes one write, last (Database.single_write): a new family with no
+    code waiting, on a database where that is one statement."""
+    return _is_first_consent_without_code(chat) and is_one_statement(database)
+
+
+def _is_first_consent_without_code(chat: ChatContext) -> bool:
+    # A new carer with no code has no children, so the chat goes on to asking for a code.
+    return chat.carer is None and not chat.data.get("code") and chat.version > 0
 
 
 async def _carer_consents(

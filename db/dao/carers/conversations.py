@@ -46,7 +46,8 @@ def remember_conversation_as_found(*, chat_id: int, state: str | None, data: dic
     _FOUND.set(_FoundConversation(task=asyncio.current_task(), chat_id=chat_id, state=state, data=dict(data), version=version))
 
 
-def _forget_found(chat_id: int) -> None:
+def forget_found_conversation(chat_id: int) -> None:
+    """Something is about to write the chat's conversation: read it from the database from now on."""
     found = _FOUND.get()
     if found is not None and found.chat_id == chat_id:
         found.is_current = False
@@ -111,7 +112,7 @@ async def save_conversation(
     now: datetime,
 ) -> int:
     """Move the chat to `state` if it is still at `expected_version`; return the new version."""
-    _forget_found(chat_id)
+    forget_found_conversation(chat_id)
     new_version = expected_version + 1
     # Plain Core statements on the connection, built once: the ORM's bookkeeping for DML cost more than the statement.
     connection = await session.connection()
@@ -147,7 +148,7 @@ async def reset_conversation(session: AsyncSession, *, chat_id: int, now: dateti
 
 async def delete_conversation(session: AsyncSession, *, chat_id: int) -> None:
     """Forget the chat's conversation state and throttle."""
-    _forget_found(chat_id)
+    forget_found_conversation(chat_id)
     await session.exec(delete(ConversationState).where(col(ConversationState.chat_id) == chat_id))
     await session.exec(delete(ChatThrottle).where(col(ChatThrottle.chat_id) == chat_id))
 
