@@ -7,7 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import col, select
 
-from db.dao.carers.conversations import StaleConversationError, fetch_conversation, save_conversation
+from db.dao.carers.conversations import (
+    StaleConversationError,
+    fetch_conversation,
+    save_conversation,
+)
 from db.dao.carers.first_consent import is_one_statement, record_first_consent
 from db.engine import Database
 from db.models import Carer, ConsentEvent, ConsentEventKind

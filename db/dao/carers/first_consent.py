@@ -16,7 +16,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.carers.accounts import insert_consenting_carer
 from db.dao.carers.consent import save_consent_event
-from db.dao.carers.conversations import StaleConversationError, forget_found_conversation, save_conversation
+from db.dao.carers.conversations import (
+    StaleConversationError,
+    forget_found_conversation,
+    save_conversation,
+)
 from db.dao.portable import is_postgresql
 from db.engine import Database
 from db.models import Carer, ConsentEvent, ConsentEventKind, ConversationState
