@@ -10,7 +10,7 @@ from bot.menu import back_to_menu_keyboard
 from bot.replies import edit_reply
 from bot.turns import in_shared_transaction, turn_of
 from db.types import utc_now
-from services.changes.followups import acknowledge_message
+from services.changes.followups import acknowledge_message, is_single_write
 
 # callback_data "ack:<outbox id>", written by messaging.outbox.seen_button_markup.
 ACK_PATTERN = r"^ack:(\d{1,18})$"
@@ -28,7 +28,7 @@ async def acknowledge(update: Update, context: CarerlineContext) -> None:
     outbox_id, message_id, now = int(context.matches[0].group(1)), query.message.message_id, utc_now()
     outcome = await in_shared_transaction(context, lambda session: acknowledge_message(
         session, outbox_id=outbox_id, chat_id=chat.id, telegram_message_id=message_id, language=turn.language, now=now,
-    ))
+    ), single_write=is_single_write(context.services.database))
     if outcome.seen_text is None:
         return
     try:

@@ -8,16 +8,17 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.changes import (
-    acknowledge_notice_of_row,
     fetch_notice_rows,
     fetch_notices_open_for_reminder,
     mark_notices_escalated,
     save_notice,
 )
 from db.dao.delivery.fallback import stamp_fallback_queued
-from db.dao.delivery.outbox import save_chat_acknowledgement
+from db.dao.delivery.seen_in_chat import acknowledge_in_chat
+from db.dao.delivery.seen_in_chat import is_one_statement as is_acknowledgement_one_statement
 from db.dao.transport.contacts import fetch_contacts_for_carers
 from db.dao.transport.data import fetch_children_by_ids, fetch_routes_by_ids
+from db.engine import Database
 from db.models import OutboxChannel, OutboxMessage, OutboxState
 from core.i18n import text
 from messaging.outbox import enqueue_messages
@@ -40,17 +41,21 @@ class AcknowledgementOutcome:
     language: str = "en"
 
 
+def is_single_write(database: Database) -> bool:
+    """True where `acknowledge_message` makes one write, last (Database.single_write): one statement there."""
+    return is_acknowledgement_one_statement(database)
+
+
 async def acknowledge_message(
     session: AsyncSession, *, outbox_id: int, chat_id: int, telegram_message_id: int | None, language: str, now: datetime
 ) -> AcknowledgementOutcome:
     """Record "I've seen this" on the message and its change notice; the message's text, marked seen, in `language`
     (the chat's carer's: a message is only acknowledged from its own chat)."""
-    acknowledged = await save_chat_acknowledgement(
+    acknowledged = await acknowledge_in_chat(
         session, outbox_id=outbox_id, chat_id=chat_id, telegram_message_id=telegram_message_id, now=now
     )
     if acknowledged is None:
         return AcknowledgementOutcome(status="not_found")
-    await acknowledge_notice_of_row(session, outbox_id=outbox_id, notice_key=acknowledged.notice_key, now=now)
     seen_text = f"{acknowledged.text}\n\n{text('updates.seen.done', language=language)}"
     return AcknowledgementOutcome(
         status="recorded" if acknowledged.is_new else "already", seen_text=seen_text, language=language

@@ -87,7 +87,7 @@ async def fetch_outbox_for_source(session: AsyncSession, *, source_type: str, so
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
-def _acknowledge(*, in_chat: bool) -> Any:
+def acknowledgement_update(*, in_chat: bool) -> Any:
     """Record "I've seen this" on a row with text, if not recorded yet; the row's text and notice key when it was."""
     own_row = [_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.text.is_not(None)]
     if in_chat:
@@ -111,8 +111,8 @@ def _acknowledge(*, in_chat: bool) -> Any:
 
 # Built once (db/dao/portable.py: built_per_dialect says why): "I've seen this" comes in crowds. The conditional
 # UPDATE is the lock: of two presses at once only one finds the row unacknowledged.
-_ACKNOWLEDGE = _acknowledge(in_chat=False)
-_ACKNOWLEDGE_IN_CHAT = _acknowledge(in_chat=True)
+_ACKNOWLEDGE = acknowledgement_update(in_chat=False)
+_ACKNOWLEDGE_IN_CHAT = acknowledgement_update(in_chat=True)
 _ROW_IN_CHAT = select(_OUTBOX.c.text, _OUTBOX.c.notice_key).where(
     _OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.chat_id == bindparam("b_chat_id"), _OUTBOX.c.text.is_not(None)
 )

@@ -12,7 +12,9 @@ from db.dao.delivery.outbox import fetch_outbox_for_source
 from db.engine import Database
 from db.models import ChangeNotice, OutboxMessage
 from services.changes.call_list import CALL_LIST_COLUMNS, build_call_list, write_call_list_csv
-from services.changes.followups import acknowledge_message, escalate_unacknowledged, send_due_reminders
+from services.changes.followups import (
+    acknowledge_message, escalate_unacknowledged, is_single_write, send_due_reminders,
+)
 from tests.support.factories import make_carer, make_child, make_route, make_transport_change
 
 RECORDED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
@@ -77,6 +79,40 @@ async def test_an_acknowledged_notice_gets_no_reminder_and_leaves_the_call_list(
     assert (wrong_chat.status, outcome.status, twice.status) == ("not_found", "recorded", "already")
     assert outcome.seen_text is not None and outcome.seen_text.endswith("✅ You told us you have seen this. Thank you.")
     assert reminded == 0 and calls == []
+
+
+async def test_seen_pressed_on_the_reminder_closes_the_notice_once_and_only_from_its_own_chat(database: Database) -> None:
+    carer, _, recorded = await _family(database)
+    await _mark_sent(database, at=RECORDED)
+    async with database.transaction() as session:
+        assert await send_due_reminders(session, now=RECORDED + timedelta(hours=25), council_phone="1") == 1
+    await _mark_sent(database, at=RECORDED + timedelta(hours=25))
+    pressed_at = RECORDED + timedelta(hours=26)
+    block = database.single_write() if is_single_write(database) else database.transaction()
+    async with database.transaction() as session:
+        reminder = (await session.exec(select(OutboxMessage).where(OutboxMessage.purpose == "change_reminder"))).one()
+    async with database.transaction() as session:
+        wrong_chat = await acknowledge_message(
+            session, outbox_id=reminder.id, chat_id=1, telegram_message_id=7, language="en", now=pressed_at
+        )
+        still_open = (await session.exec(select(ChangeNotice))).one().acknowledged_at
+    async with block as session:
+        outcome = await acknowledge_message(
+            session, outbox_id=reminder.id, chat_id=carer.chat_id, telegram_message_id=7, language="pl", now=pressed_at
+        )
+    async with database.transaction() as session:
+        twice = await acknowledge_message(
+            session, outbox_id=reminder.id, chat_id=carer.chat_id, telegram_message_id=7, language="en",
+            now=pressed_at + timedelta(minutes=1),
+        )
+        notice = (await session.exec(select(ChangeNotice))).one()
+        rows = {row.purpose: row for row in (await session.exec(select(OutboxMessage))).all()}
+    assert (wrong_chat.status, still_open) == ("not_found", None)
+    assert (outcome.status, twice.status) == ("recorded", "already")
+    assert outcome.seen_text is not None and outcome.seen_text.startswith("<b>Reminder:</b>")
+    assert notice.acknowledged_at == pressed_at  # the second press changed nothing
+    assert (rows["change_reminder"].state, rows["change_reminder"].acknowledged_at) == ("acknowledged", pressed_at)
+    assert rows["transport_change"].acknowledged_at is None  # only the row pressed; the notice is the family's
 
 
 async def test_still_unacknowledged_24_hours_before_the_change_means_a_call(database: Database) -> None:
