@@ -6,19 +6,16 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.dao.carers.accounts import count_linked_children
-from db.dao.carers.conversations import reset_conversation
+from db.dao.carers.menu_opening import reset_counting_children
 from db.dao.transport.for_carers import ChildTransportRow, fetch_transport_for_carer
 
 
 async def open_menu(session: AsyncSession, *, chat_id: int, carer_id: int, now: datetime) -> int:
     """Leave any half-finished step (its buttons become old) and return how many children are linked.
 
-    The count is read first, so the step's reset is the one write and the last statement (a single write).
+    The step's reset is the one write and the last statement (a single write); on PostgreSQL it returns the count.
     """
-    children = await count_linked_children(session, carer_id=carer_id)
-    await reset_conversation(session, chat_id=chat_id, now=now)
-    return children
+    return await reset_counting_children(session, chat_id=chat_id, carer_id=carer_id, now=now)
 
 
 async def describe_transport(session: AsyncSession, *, carer_id: int) -> list[ChildTransportRow]:
