@@ -25,6 +25,7 @@ from core.metrics import Metrics
 from core.settings import ConfigurationError, Settings
 from carerline.memory import freeze_startup_objects
 from carerline.startup import SqliteServeLock, require_reachable_database, sqlite_serve_lock
+from db.dao.warm_up import warm_turn_statements
 from db.engine import Database
 from db.migrate import upgrade_database_async
 from messaging.delivery.settings import DeliverySettings
@@ -91,7 +92,8 @@ class CarerlineService:
         )
         await require_reachable_database(self.database)
         await upgrade_database_async(database_url=self.settings.database_url)
-        await self.database.open_connections(SERVICE_DATABASE_CONNECTIONS)  # the first crowd finds them open
+        # The first crowd finds them open, each with a turn's statements prepared.
+        await self.database.open_connections(SERVICE_DATABASE_CONNECTIONS, warm=warm_turn_statements)
         dependencies = Dependencies(settings=self.settings, database=self.database, metrics=self.metrics)
         register_services(dependencies)
         self.bot_application = build_bot_application(

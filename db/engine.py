@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -15,11 +16,14 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.sqlite_inline import inline_connector
+
+logger = logging.getLogger(__name__)
+Warming = Callable[[AsyncSession], Awaitable[None]]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 PING_AFTER_IDLE_S = 2.0  # a PostgreSQL connection idle this long is checked before use
@@ -221,16 +225,19 @@ class Database:
             await session.connection(execution_options={_SINGLE_WRITE_OPTION: guard})
             yield session
 
-    async def open_connections(self, count: int) -> None:
+    async def open_connections(self, count: int, *, warm: Warming | None = None) -> None:
         """Open `count` pooled connections now (PostgreSQL) instead of when a crowd first needs them.
 
         A new asyncpg connection costs several milliseconds of start-up and type queries; the first crowd after
-        a restart would otherwise pay for every one at once.
+        a restart would otherwise pay for every one at once. `warm`, when given, runs on each of them in a
+        transaction that is rolled back (db/dao/warm_up.py); if it fails, the connection warms up on first use.
         """
         if self.is_sqlite or count <= 0:
             return
         async with contextlib.AsyncExitStack() as stack:
-            await asyncio.gather(*(stack.enter_async_context(self.engine.connect()) for _ in range(count)))
+            connections = await asyncio.gather(*(stack.enter_async_context(self.engine.connect()) for _ in range(count)))
+            if warm is not None:
+                await asyncio.gather(*(_warm_connection(connection, warm) for connection in connections))
 
     async def is_reachable(self) -> bool:
         """True when a trivial query succeeds."""
@@ -244,3 +251,13 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+async def _warm_connection(connection: AsyncConnection, warm: Warming) -> None:
+    transaction = await connection.begin()
+    try:
+        await warm(AsyncSession(bind=connection))
+    except Exception:  # noqa: BLE001 - warming is an optimisation: start-up goes on without it
+        logger.warning("warming a pooled database connection failed; it warms up on first use", exc_info=True)
+    finally:
+        await transaction.rollback()
