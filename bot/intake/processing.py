@@ -70,7 +70,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         try:
             async with lock:
                 if self.prepare is not None and isinstance(update, Update) and not self._is_closing:
-                    await self.prepare(update)
+                    await self._prepare(self.prepare, update)
                 left_to_finish: list[Awaitable[object]] = []
                 token = _left_to_finish.set(left_to_finish)
                 try:
@@ -84,6 +84,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             if self._waiters[chat_id] == 0:
                 del self._waiters[chat_id]
                 self._locks.pop(chat_id, None)
+
+    @staticmethod
+    async def _prepare(prepare: UpdatePreparation, update: Update) -> None:
+        try:
+            await prepare(update)
+        except Exception:  # noqa: BLE001 - preparing is ahead of time: the update's own handlers do it again
+            logger.warning(
+                "preparing update %s before its slot failed; it is handled as usual", update.update_id, exc_info=True
+            )
 
     async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
         if self._is_closing:

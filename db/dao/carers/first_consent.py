@@ -92,7 +92,9 @@ async def record_first_consent(
         await save_consent_event(
             session, carer_id=carer_id, kind=ConsentEventKind.GIVEN, notice_version=notice_version, occurred_at=now
         )
-        await save_conversation(session, chat_id=chat_id, state=step, data={}, expected_version=expected_version, now=now)
+        await save_conversation(
+            session, chat_id=chat_id, state=step, data={}, expected_version=expected_version, now=now
+        )
         return carer_id
     forget_found_conversation(chat_id)
     connection = await session.connection()

@@ -42,7 +42,9 @@ async def reset_counting_children(session: AsyncSession, *, chat_id: int, carer_
         return await count_linked_children(session, carer_id=carer_id)
     if not is_postgresql(session):
         children = await count_linked_children(session, carer_id=carer_id)
-        await save_conversation(session, chat_id=chat_id, state=IDLE, data={}, expected_version=current.version, now=now)
+        await save_conversation(
+            session, chat_id=chat_id, state=IDLE, data={}, expected_version=current.version, now=now
+        )
         return children
     forget_found_conversation(chat_id)
     connection = await session.connection()

@@ -52,7 +52,8 @@ def _seen_in_chat_postgresql() -> Any:
         .values(acknowledged_at=bindparam("b_now", type_=_NOTICES.c.acknowledged_at.type))
         .cte("notice")
     )
-    return select(own_row.c.text, own_row.c.notice_key, exists(select(acknowledged.c.text)).label("is_new")).add_cte(notice)
+    is_new = exists(select(acknowledged.c.text)).label("is_new")
+    return select(own_row.c.text, own_row.c.notice_key, is_new).add_cte(notice)
 
 
 _SEEN_IN_CHAT_POSTGRESQL = _seen_in_chat_postgresql()  # built once: "I've seen this" comes in crowds
@@ -77,4 +78,6 @@ async def acknowledge_in_chat(
     connection = await session.connection()
     values = {"b_id": outbox_id, "b_chat_id": chat_id, "b_now": now, "b_message_id": telegram_message_id}
     row = (await connection.execute(_SEEN_IN_CHAT_POSTGRESQL, values)).first()
-    return None if row is None else ChatAcknowledgement(text=row.text, notice_key=row.notice_key, is_new=bool(row.is_new))
+    if row is None:
+        return None
+    return ChatAcknowledgement(text=row.text, notice_key=row.notice_key, is_new=bool(row.is_new))

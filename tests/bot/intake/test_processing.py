@@ -18,7 +18,8 @@ CHAT_B = 202
 
 def _update(update_id: int, chat_id: int) -> Update:
     chat = Chat(id=chat_id, type=Chat.PRIVATE)
-    return Update(update_id=update_id, message=Message(message_id=update_id, date=datetime.now(UTC), chat=chat, text="hi"))
+    message = Message(message_id=update_id, date=datetime.now(UTC), chat=chat, text="hi")
+    return Update(update_id=update_id, message=message)
 
 
 class Journal:
@@ -134,3 +135,17 @@ async def test_nothing_is_prepared_once_closing() -> None:
     await processor.process_update(_update(1, CHAT_A), handled)
     assert journal.events == []
     assert processor.left_unhandled == [1]
+
+
+async def test_an_update_whose_preparation_fails_is_still_handled(caplog: pytest.LogCaptureFixture) -> None:
+    journal = Journal()
+
+    async def fails(update: Update) -> None:
+        raise ValueError(f"cannot read update {update.update_id}")
+
+    processor = PerChatUpdateProcessor(max_concurrent_updates=1, prepare=fails)
+    with caplog.at_level(logging.WARNING, logger="bot.intake.processing"):
+        await processor.process_update(_update(1, CHAT_A), _handled(journal, 1))
+
+    assert journal.events == ["began 1", "ended 1"]
+    assert "cannot read update 1" in caplog.text
