@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.carers.conversations import count_updates_in_windows
 from db.dao.delivery.message_log import InboundRow, inbound_values, save_inbound_messages
-from db.dao.portable import is_postgresql
+from db.dao.portable import is_postgresql, writes_in_one_statement
 from db.engine import Database
 from db.models import MessageDirection
 from db.types import UTCDateTime
@@ -68,7 +68,7 @@ _ARRAYS = {
 def is_single_write(database: Database) -> bool:
     """True where the reads of a group and `record_and_count` after them make a Database.single_write block:
     on PostgreSQL, whose write is one statement."""
-    return not database.is_sqlite
+    return writes_in_one_statement(database)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.engine import Database
+
 
 def dialect_insert(bound: AsyncSession | AsyncConnection) -> Any:
     """The INSERT construct with ON CONFLICT for the database behind a session or connection."""
@@ -21,6 +23,12 @@ def is_postgresql(bound: AsyncSession | AsyncConnection) -> bool:
     """True when the session or connection talks to PostgreSQL."""
     engine = bound.bind if isinstance(bound, AsyncSession) else bound
     return engine is not None and engine.dialect.name == "postgresql"
+
+
+def writes_in_one_statement(database: Database) -> bool:
+    """True where several writes can be one statement, in data-modifying WITHs: PostgreSQL, not SQLite. Work
+    whose writes are one such statement, last, is a Database.single_write block there."""
+    return not database.is_sqlite
 
 
 def built_among_chats(build: Callable[[Any], Any], column: Any) -> Callable[[AsyncSession | AsyncConnection], Any]:

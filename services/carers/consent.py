@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.dao.carers.accounts import count_linked_children, insert_consenting_carer, save_carer
 from db.dao.carers.consent import save_consent_event
 from db.dao.carers.conversations import fetch_conversation, save_conversation
-from db.dao.carers.first_consent import is_one_statement, record_first_consent
+from db.dao.carers.first_consent import record_first_consent
+from db.dao.portable import writes_in_one_statement
 from db.engine import Database
 from db.models import Carer, ConsentEventKind
 from services.carers.conversations import (
@@ -93,7 +94,7 @@ async def give_consent(
 def is_single_write(*, chat: ChatContext, database: Database) -> bool:
     """True when `give_consent` in this chat makes one write, last (Database.single_write): a new family with no
     code waiting, on a database where that is one statement."""
-    return _is_first_consent_without_code(chat) and is_one_statement(database)
+    return _is_first_consent_without_code(chat) and writes_in_one_statement(database)
 
 
 def _is_first_consent_without_code(chat: ChatContext) -> bool:

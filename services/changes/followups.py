@@ -15,7 +15,7 @@ from db.dao.changes import (
 )
 from db.dao.delivery.fallback import stamp_fallback_queued
 from db.dao.delivery.seen_in_chat import acknowledge_in_chat
-from db.dao.delivery.seen_in_chat import is_one_statement as is_acknowledgement_one_statement
+from db.dao.portable import writes_in_one_statement
 from db.dao.transport.contacts import fetch_contacts_for_carers
 from db.dao.transport.data import fetch_children_by_ids, fetch_routes_by_ids
 from db.engine import Database
@@ -43,7 +43,7 @@ class AcknowledgementOutcome:
 
 def is_single_write(database: Database) -> bool:
     """True where `acknowledge_message` makes one write, last (Database.single_write): one statement there."""
-    return is_acknowledgement_one_statement(database)
+    return writes_in_one_statement(database)
 
 
 async def acknowledge_message(

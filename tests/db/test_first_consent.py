@@ -12,7 +12,8 @@ from db.dao.carers.conversations import (
     fetch_conversation,
     save_conversation,
 )
-from db.dao.carers.first_consent import is_one_statement, record_first_consent
+from db.dao.carers.first_consent import record_first_consent
+from db.dao.portable import writes_in_one_statement
 from db.engine import Database
 from db.models import Carer, ConsentEvent, ConsentEventKind
 
@@ -29,7 +30,7 @@ async def _waiting_for_consent(database: Database) -> int:
 
 
 async def _record(database: Database, *, expected_version: int) -> int:
-    block = database.single_write() if is_one_statement(database) else database.transaction()
+    block = database.single_write() if writes_in_one_statement(database) else database.transaction()
     async with block as session:
         return await record_first_consent(
             session, chat_id=CHAT_ID, first_name="Sam <b>", language="pl", notice_version=NOTICE_VERSION, now=NOW,
@@ -72,7 +73,7 @@ async def test_a_chat_that_moved_on_gets_no_carer_and_no_event(database: Databas
 
 async def test_on_postgresql_it_is_one_statement_committed_as_it_runs(database: Database) -> None:
     # Database.single_write refuses any statement after a write: three writes could not pass it.
-    assert is_one_statement(database) == (not database.is_sqlite)
+    assert writes_in_one_statement(database) == (not database.is_sqlite)
     if database.is_sqlite:
         return
     version = await _waiting_for_consent(database)

@@ -22,7 +22,6 @@ from db.dao.carers.conversations import (
     save_conversation,
 )
 from db.dao.portable import is_postgresql
-from db.engine import Database
 from db.models import Carer, ConsentEvent, ConsentEventKind, ConversationState
 from db.models.carers import new_pseudonym
 from db.types import UTCDateTime
@@ -72,10 +71,6 @@ def _first_consent_postgresql() -> Any:
 
 _FIRST_CONSENT_POSTGRESQL = _first_consent_postgresql()  # built once: it runs on every new family's consent
 
-
-def is_one_statement(database: Database) -> bool:
-    """True where `record_first_consent` is one statement (a Database.single_write block): PostgreSQL."""
-    return not database.is_sqlite
 
 
 async def record_first_consent(

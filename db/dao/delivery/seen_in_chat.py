@@ -21,7 +21,6 @@ from db.dao.delivery.outbox import (
     save_chat_acknowledgement,
 )
 from db.dao.portable import is_postgresql
-from db.engine import Database
 from db.models import ChangeNotice, OutboxMessage
 
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -58,10 +57,6 @@ def _seen_in_chat_postgresql() -> Any:
 
 _SEEN_IN_CHAT_POSTGRESQL = _seen_in_chat_postgresql()  # built once: "I've seen this" comes in crowds
 
-
-def is_one_statement(database: Database) -> bool:
-    """True where `acknowledge_in_chat` is one statement (a Database.single_write block): PostgreSQL."""
-    return not database.is_sqlite
 
 
 async def acknowledge_in_chat(
