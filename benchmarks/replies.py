@@ -276,7 +276,7 @@ def print_profile(path: str, *, top: int = 30) -> None:
 
 async def run(args: argparse.Namespace) -> None:
     """Every crowd on one emulator, in one run."""
-    backends = args.backends.split(",")
+    backends = [backend for backend in args.backends.split(",") if backend]
     ids = ChatIds()
     p95s: dict[str, list[float]] = {}
     with postgres_server() if "postgresql" in backends else nullcontext() as postgres:
@@ -311,7 +311,7 @@ def main() -> None:
     """Parse the options and run."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parents", type=int, default=200)
-    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql (empty: the baseline alone)")
     parser.add_argument("--no-broadcast", action="store_true", help="skip the crowd during a 10,000-family broadcast")
     parser.add_argument("--no-baseline", action="store_true", help="skip the plain PTB bot")
     parser.add_argument("--httpx-baseline", action="store_true",

@@ -14,12 +14,24 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.util import await_
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.single_write import (
+    SINGLE_WRITE_OPTION,
+    SingleWriteGuard,
+    guard_of,
+    mark_for_direct_statements,
+)
 from db.sqlite_inline import inline_connector
 
 logger = logging.getLogger(__name__)
@@ -30,18 +42,17 @@ PING_AFTER_IDLE_S = 2.0  # a PostgreSQL connection idle this long is checked bef
 # How long a transaction may wait for its turn at SQLite's one writer in this process before it fails.
 SQLITE_WRITER_WAIT_S = 60.0
 _SQLITE_WRITER_HOLDER: ContextVar[asyncio.Task[Any] | None] = ContextVar("sqlite_writer_holder", default=None)
-_SINGLE_WRITE_OPTION = "carerline_single_write"
 
 
-class SingleWriteBroken(RuntimeError):
-    """A statement came after the write of a `Database.single_write()` block (a programming error)."""
+class _SingleWriteSession(Session):
+    """The session of a PostgreSQL single-write block: the guard goes with whatever connection it opens."""
 
 
-class _SingleWriteGuard:
-    """What a single-write block has run so far: its write, once it has run one."""
-
-    def __init__(self) -> None:
-        self.write: str | None = None
+@event.listens_for(_SingleWriteSession, "after_begin")
+def _carry_guard(session: Session, _transaction: Any, connection: Any) -> None:
+    guard = guard_of(session.info)
+    if guard is not None:
+        connection.execution_options(**{SINGLE_WRITE_OPTION: guard})
 
 
 def _guard_single_writes(engine: AsyncEngine) -> None:
@@ -53,16 +64,9 @@ def _guard_single_writes(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _before_statement(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        guard = connection.get_execution_options().get(_SINGLE_WRITE_OPTION)
-        if guard is None:
-            return
-        if guard.write is not None:
-            raise SingleWriteBroken(
-                f"a single-write block ran {' '.join(statement.split())[:60]!r} after its write "
-                f"{' '.join(guard.write.split())[:60]!r}: use Database.transaction()"
-            )
-        if not statement.lstrip()[:6].upper() == "SELECT":
-            guard.write = statement
+        guard = connection.get_execution_options().get(SINGLE_WRITE_OPTION)
+        if guard is not None:
+            guard.check(statement)
 
 
 class SqliteWriterQueue:
@@ -182,7 +186,8 @@ class Database:
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._autocommit_sessions = async_sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), class_=AsyncSession, expire_on_commit=False
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), class_=AsyncSession, expire_on_commit=False,
+            sync_session_class=_SingleWriteSession,
         )
         self._sqlite_writer = SqliteWriterQueue() if self.is_sqlite else None
 
@@ -214,16 +219,20 @@ class Database:
         what it relies on itself (a version in its WHERE clause). A statement after the write raises
         SingleWriteBroken before it runs, on both databases; Python code after it must not fail. On SQLite
         the block is an ordinary transaction (there BEGIN and COMMIT cost no round trip).
+
+        On PostgreSQL the block's session opens a connection only when a statement needs one: the DAO's
+        `execute_statement` (db/single_write.py) runs a statement before that straight on the driver.
         """
-        guard = _SingleWriteGuard()
+        guard = SingleWriteGuard()
         if self._sqlite_writer is not None:
             async with self.transaction() as session:
-                await session.connection(execution_options={_SINGLE_WRITE_OPTION: guard})
+                await session.connection(execution_options={SINGLE_WRITE_OPTION: guard})
                 yield session
             return
-        async with self._autocommit_sessions() as session, session.begin():
-            await session.connection(execution_options={_SINGLE_WRITE_OPTION: guard})
+        async with self._autocommit_sessions() as session:
+            mark_for_direct_statements(session, engine=self.engine, guard=guard)
             yield session
+            await session.commit()
 
     async def open_connections(self, count: int, *, warm: Warming | None = None) -> None:
         """Open `count` pooled connections now (PostgreSQL) instead of when a crowd first needs them.

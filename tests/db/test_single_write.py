@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import String, bindparam, column, insert, select, table, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.engine import Database, SingleWriteBroken
+from db.engine import Database
+from db.single_write import SingleWriteBroken, execute_many, execute_statement
 
 
 @pytest.fixture
@@ -71,3 +73,99 @@ async def test_the_guard_ends_with_the_block(probe: Database) -> None:
         await _insert(session, "three")
 
     assert await _names(probe) == ["one", "three", "two"]
+
+
+# Statements run straight on the driver (db/single_write.py: execute_statement) where the block allows it.
+
+_PROBE = table("single_probe", column("name", String))
+_INSERT_NAME = insert(_PROBE).values(name=bindparam("b_name"))
+_NAMES_LIKE = select(_PROBE.c.name).where(_PROBE.c.name.like(bindparam("b_pattern"))).order_by(_PROBE.c.name)
+
+
+async def test_a_statement_before_any_other_skips_the_session_on_postgresql(probe: Database) -> None:
+    async with probe.single_write() as session:
+        inserted = await execute_statement(session, _INSERT_NAME, {"b_name": "direct"})
+        opened_a_connection = session.in_transaction()
+
+    assert inserted.rowcount == 1
+    assert await _names(probe) == ["direct"]
+    assert opened_a_connection is probe.is_sqlite  # SQLite's block is a transaction from the start
+
+
+async def test_the_guard_refuses_a_statement_after_a_direct_write(probe: Database) -> None:
+    with pytest.raises(SingleWriteBroken, match="after its write"):
+        async with probe.single_write() as session:
+            await execute_statement(session, _INSERT_NAME, {"b_name": "first"})
+            await _insert(session, "second")  # through the session this time
+
+    assert "second" not in await _names(probe)
+
+
+async def test_the_guard_refuses_a_direct_write_after_a_write(probe: Database) -> None:
+    with pytest.raises(SingleWriteBroken, match="after its write"):
+        async with probe.single_write() as session:
+            await execute_statement(session, _INSERT_NAME, {"b_name": "first"})
+            await execute_statement(session, _INSERT_NAME, {"b_name": "second"})
+
+    assert "second" not in await _names(probe)
+
+
+async def test_reads_and_their_rows_are_the_same_either_way(probe: Database) -> None:
+    async with probe.transaction() as session:
+        for name in ("ann", "anna", "bob"):
+            await _insert(session, name)
+
+    async with probe.single_write() as session:
+        direct = await execute_statement(session, _NAMES_LIKE, {"b_pattern": "ann%"})
+    async with probe.transaction() as session:
+        through_session = await execute_statement(session, _NAMES_LIKE, {"b_pattern": "ann%"})
+
+    assert direct == through_session
+    assert direct.rows == [("ann",), ("anna",)]
+    assert direct.first() == {"name": "ann"}
+
+
+async def test_a_failing_statement_raises_what_sqlalchemy_would(probe: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with probe.single_write() as session:
+            await execute_statement(session, _INSERT_NAME, {"b_name": None})  # NOT NULL
+
+    assert await _names(probe) == []
+
+
+async def test_a_broken_connection_leaves_the_pool_and_the_next_block_works(probe: Database) -> None:
+    if probe.is_sqlite:
+        pytest.skip("SQLite has no server connection to lose")  # SQLite's blocks go through the session
+    async with probe.single_write() as session:  # one pooled connection, idle again after this
+        await execute_statement(session, _NAMES_LIKE, {"b_pattern": "%"})
+    admin = Database(probe.url, pool_size=1)
+    try:
+        async with admin.transaction() as session:
+            closed = (await session.exec(text(  # type: ignore[call-overload]
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ))).all()
+    finally:
+        await admin.dispose()
+    assert closed  # the server closed the probe's pooled connection
+
+    with pytest.raises(DBAPIError) as raised:
+        async with probe.single_write() as session:  # just used: not pinged before use
+            await execute_statement(session, _NAMES_LIKE, {"b_pattern": "%"})
+    assert raised.value.connection_invalidated
+
+    async with probe.single_write() as session:
+        await execute_statement(session, _INSERT_NAME, {"b_name": "after"})
+    assert await _names(probe) == ["after"]
+
+
+async def test_rows_for_many_go_in_the_order_given(probe: Database) -> None:
+    async with probe.single_write() as session:
+        await execute_many(session, _INSERT_NAME, [{"b_name": name} for name in ("c", "a", "b")])
+        opened_a_connection = session.in_transaction()
+
+    physical_order = "rowid" if probe.is_sqlite else "ctid"
+    async with probe.transaction() as session:
+        rows = await session.exec(text(f"SELECT name FROM single_probe ORDER BY {physical_order}"))  # type: ignore[call-overload]
+        assert [row[0] for row in rows.all()] == ["c", "a", "b"]
+    assert opened_a_connection is probe.is_sqlite

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.dao.portable import built_among_chats
 from db.models import Carer, CarerChildLink, Child, School
 from db.models.carers import new_pseudonym
-
+from db.single_write import execute_statement
 
 _CARERS = Carer.__table__  # type: ignore[attr-defined]
 # Built once and reused with parameters (db/dao/portable.py: built_per_dialect says why): these run on every update.
@@ -59,8 +59,8 @@ async def insert_consenting_carer(
 
 async def count_linked_children(session: AsyncSession, *, carer_id: int) -> int:
     """How many children the carer is linked to."""
-    result = await session.exec(_LINKED_CHILDREN, params={"b_carer_id": carer_id})
-    return int(result.one())
+    result = await execute_statement(session, _LINKED_CHILDREN, {"b_carer_id": carer_id})
+    return int(result.scalar_one_or_none() or 0)
 
 
 async def fetch_linked_children(session: AsyncSession, *, carer_id: int) -> list[tuple[CarerChildLink, Child, School]]:

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.dao.portable import built_among_chats, built_per_dialect, dialect_insert
 from db.models import ChatThrottle, ConversationState
 from db.models.conversations import IDLE
+from db.single_write import execute_statement
 
 
 class StaleConversationError(Exception):
@@ -114,17 +115,18 @@ async def save_conversation(
     """Move the chat to `state` if it is still at `expected_version`; return the new version."""
     forget_found_conversation(chat_id)
     new_version = expected_version + 1
-    # Plain Core statements on the connection, built once: the ORM's bookkeeping for DML cost more than the statement.
-    connection = await session.connection()
+    # Plain Core statements, built once: the ORM's bookkeeping for DML cost more than the statement.
     if expected_version == 0:
-        inserted = await connection.execute(
-            _new_conversation(connection),
+        inserted = await execute_statement(
+            session,
+            _new_conversation(session),
             {"chat_id": chat_id, "state": state, "data": data, "version": new_version, "updated_at": now},
         )
         if not inserted.rowcount:
             raise StaleConversationError(chat_id)
         return new_version
-    result = await connection.execute(
+    result = await execute_statement(
+        session,
         _MOVE_CONVERSATION,
         {"b_chat_id": chat_id, "b_expected": expected_version, "b_state": state, "b_data": data,
          "b_version": new_version, "b_now": now},

@@ -24,6 +24,7 @@ from db.dao.carers.conversations import (
 from db.dao.portable import is_postgresql
 from db.models import Carer, ConsentEvent, ConsentEventKind, ConversationState
 from db.models.carers import new_pseudonym
+from db.single_write import execute_statement
 from db.types import UTCDateTime
 
 _CONVERSATIONS = ConversationState.__table__  # type: ignore[attr-defined]
@@ -92,8 +93,8 @@ async def record_first_consent(
         )
         return carer_id
     forget_found_conversation(chat_id)
-    connection = await session.connection()
-    result = await connection.execute(
+    result = await execute_statement(
+        session,
         _FIRST_CONSENT_POSTGRESQL,
         {
             "b_chat_id": chat_id, "b_expected": expected_version, "b_state": step, "b_data": {},

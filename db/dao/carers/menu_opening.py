@@ -21,6 +21,7 @@ from db.dao.carers.conversations import (
 from db.dao.portable import is_postgresql
 from db.models import CarerChildLink, ConversationState
 from db.models.conversations import IDLE
+from db.single_write import execute_statement
 
 _CONVERSATIONS = ConversationState.__table__  # type: ignore[attr-defined]
 _LINKS = CarerChildLink.__table__  # type: ignore[attr-defined]
@@ -47,12 +48,11 @@ async def reset_counting_children(session: AsyncSession, *, chat_id: int, carer_
         )
         return children
     forget_found_conversation(chat_id)
-    connection = await session.connection()
     values = {
         "b_chat_id": chat_id, "b_expected": current.version, "b_data": {}, "b_version": current.version + 1,
         "b_now": now, "b_carer_id": carer_id,
     }
-    children = (await connection.execute(_RESET_COUNTING_CHILDREN, values)).scalar_one_or_none()
+    children = (await execute_statement(session, _RESET_COUNTING_CHILDREN, values)).scalar_one_or_none()
     if children is None:
         raise StaleConversationError(chat_id)
     return int(children)

@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.portable import built_per_dialect
 from db.models import MessageDirection, MessageRecord
+from db.single_write import execute_many
 from db.types import storable_text, utc_now
-
 
 _MESSAGES = MessageRecord.__table__  # type: ignore[attr-defined]
 _NEW_MESSAGE = insert(_MESSAGES)  # built once (db/dao/portable.py: built_per_dialect says why)
@@ -113,9 +113,7 @@ async def save_outbound_messages(session: AsyncSession, *, messages: list[Outbou
                 "created_at": message.sent_at,
             }
         )
-    if rows:
-        connection = await session.connection()
-        await connection.execute(_NEW_MESSAGE, rows)  # executemany: ids follow the list's order
+    await execute_many(session, _NEW_MESSAGE, rows)  # ids follow the list's order
 
 
 async def fetch_messages_for_chat(session: AsyncSession, *, chat_id: int) -> list[MessageRecord]:

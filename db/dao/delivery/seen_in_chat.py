@@ -22,6 +22,7 @@ from db.dao.delivery.outbox import (
 )
 from db.dao.portable import is_postgresql
 from db.models import ChangeNotice, OutboxMessage
+from db.single_write import execute_statement
 
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 _NOTICES = ChangeNotice.__table__  # type: ignore[attr-defined]
@@ -70,9 +71,8 @@ async def acknowledge_in_chat(
         if acknowledged is not None:
             await acknowledge_notice_of_row(session, outbox_id=outbox_id, notice_key=acknowledged.notice_key, now=now)
         return acknowledged
-    connection = await session.connection()
     values = {"b_id": outbox_id, "b_chat_id": chat_id, "b_now": now, "b_message_id": telegram_message_id}
-    row = (await connection.execute(_SEEN_IN_CHAT_POSTGRESQL, values)).first()
+    row = (await execute_statement(session, _SEEN_IN_CHAT_POSTGRESQL, values)).first()
     if row is None:
         return None
-    return ChatAcknowledgement(text=row.text, notice_key=row.notice_key, is_new=bool(row.is_new))
+    return ChatAcknowledgement(text=row["text"], notice_key=row["notice_key"], is_new=bool(row["is_new"]))

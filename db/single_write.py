@@ -1,0 +1,237 @@
+"""What a `Database.single_write()` block may run, and its statements run straight on the driver.
+
+A single-write block runs any reads, then one statement that writes, then nothing (db/engine.py). On
+PostgreSQL it runs in autocommit, so a statement the block runs before its session has opened a connection
+needs no session at all: `execute_statement` takes a pooled connection and runs the statement's compiled SQL
+on asyncpg itself. A turn's one write then costs about a fifth of the CPU it did through a session (a session,
+its connection and SQLAlchemy's execution path were about 0.45 ms of a 0.57 ms statement on this machine,
+/tmp/pgmicro5.py in the issue 19 notes), and a crowd's turns are mostly such writes. Everything else, and
+every statement on SQLite or inside a transaction, goes through the session as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Dialect, Result
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import Executable
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+SINGLE_WRITE_OPTION = "carerline_single_write"  # the connection's execution option that carries the guard
+_DIRECT_KEY = "carerline_direct_statements"  # Session.info: how this block's statements may skip the session
+
+
+class SingleWriteBroken(RuntimeError):
+    """A statement came after the write of a `Database.single_write()` block (a programming error)."""
+
+
+class SingleWriteGuard:
+    """What a single-write block has run so far: its write, once it has run one."""
+
+    def __init__(self) -> None:
+        self.write: str | None = None
+
+    def check(self, statement: str) -> None:
+        """Refuse `statement` if the block has written already; remember it if it is the write."""
+        if self.write is not None:
+            raise SingleWriteBroken(
+                f"a single-write block ran {' '.join(statement.split())[:60]!r} after its write "
+                f"{' '.join(self.write.split())[:60]!r}: use Database.transaction()"
+            )
+        if not statement.lstrip()[:6].upper() == "SELECT":
+            self.write = statement
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    """The rows a statement returned (none unless it returns rows), their column names, and how many rows it
+    changed or returned."""
+
+    rows: list[Sequence[Any]]
+    rowcount: int
+    keys: tuple[str, ...] = ()
+
+    def first(self) -> dict[str, Any] | None:
+        """The first row by column name, if any."""
+        return dict(zip(self.keys, self.rows[0], strict=True)) if self.rows else None
+
+    def scalar_one_or_none(self) -> Any:
+        """The first column of the only row, or None when there is no row."""
+        if len(self.rows) > 1:
+            raise ValueError(f"expected at most one row, got {len(self.rows)}")
+        return self.rows[0][0] if self.rows else None
+
+
+@dataclass(frozen=True)
+class DirectStatements:
+    """A PostgreSQL single-write block's way round its session: the engine and the block's guard."""
+
+    engine: AsyncEngine
+    guard: SingleWriteGuard
+
+    async def run(self, statement: Executable, values: dict[str, Any]) -> StatementResult | None:
+        """Run the statement on a pooled connection's asyncpg connection, in autocommit (None: it needs the
+        session, for a value SQLAlchemy would work out in Python or a list expanded into the SQL)."""
+        dialect = self.engine.dialect
+        compiled = _compiled_for(statement, dialect, keys=tuple(sorted(values)))
+        if compiled is None:
+            return None
+        self.guard.check(compiled.sql)
+        arguments = compiled.arguments(values)
+        pooled = await self.engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            try:
+                if compiled.returns_rows:
+                    records = await driver.fetch(compiled.sql, *arguments)
+                    keys = tuple(records[0].keys()) if records else ()
+                    return StatementResult(rows=[tuple(record) for record in records], rowcount=len(records), keys=keys)
+                status = await driver.execute(compiled.sql, *arguments)
+            except Exception as error:
+                raise _as_sqlalchemy_error(error, pooled=pooled, dialect=dialect, sql=compiled.sql, arguments=arguments) from error
+        finally:
+            pooled.close()
+        return StatementResult(rows=[], rowcount=_count_in_status(status))
+
+
+    async def run_many(self, statement: Executable, rows: list[dict[str, Any]]) -> bool:
+        """Run a statement that returns nothing once per row, pipelined (asyncpg's executemany); False: it needs
+        the session (as for `run`)."""
+        dialect = self.engine.dialect
+        compiled = _compiled_for(statement, dialect, keys=tuple(sorted(rows[0])))
+        if compiled is None or compiled.returns_rows or any(row.keys() != rows[0].keys() for row in rows):
+            return False
+        self.guard.check(compiled.sql)
+        arguments = [compiled.arguments(row) for row in rows]
+        pooled = await self.engine.raw_connection()
+        try:
+            try:
+                await pooled.driver_connection.executemany(compiled.sql, arguments)
+            except Exception as error:
+                raise _as_sqlalchemy_error(error, pooled=pooled, dialect=dialect, sql=compiled.sql, arguments=arguments) from error
+        finally:
+            pooled.close()
+        return True
+
+
+def mark_for_direct_statements(session: AsyncSession, *, engine: AsyncEngine, guard: SingleWriteGuard) -> None:
+    """Let this PostgreSQL single-write block's statements skip its session until it opens a connection."""
+    session.info[_DIRECT_KEY] = DirectStatements(engine=engine, guard=guard)
+
+
+def guard_of(session_info: dict[str, Any]) -> SingleWriteGuard | None:
+    """The guard of the single-write block whose session has this `info`, if it is one."""
+    direct = session_info.get(_DIRECT_KEY)
+    return direct.guard if direct is not None else None
+
+
+async def execute_statement(session: AsyncSession, statement: Executable, values: dict[str, Any]) -> StatementResult:
+    """Run a Core statement with bound `values`: straight on asyncpg when the session is a PostgreSQL
+    single-write block that has not opened a connection yet, else on the session's connection."""
+    direct: DirectStatements | None = session.info.get(_DIRECT_KEY)
+    if direct is not None and not session.in_transaction():
+        result = await direct.run(statement, values)
+        if result is not None:
+            return result
+    connection = await session.connection()
+    return _kept(await connection.execute(statement, values))
+
+
+async def execute_many(session: AsyncSession, statement: Executable, rows: list[dict[str, Any]]) -> None:
+    """Run a statement that returns nothing once for each row's values, in the order given (as
+    `execute_statement` chooses where)."""
+    if not rows:
+        return
+    direct: DirectStatements | None = session.info.get(_DIRECT_KEY)
+    if direct is not None and not session.in_transaction() and await direct.run_many(statement, rows):
+        return
+    connection = await session.connection()
+    await connection.execute(statement, rows)
+
+
+def _kept(result: Result[Any]) -> StatementResult:
+    if not result.returns_rows:
+        return StatementResult(rows=[], rowcount=result.rowcount)
+    rows = [tuple(row) for row in result.all()]
+    return StatementResult(rows=rows, rowcount=len(rows), keys=tuple(result.keys()))
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement's SQL for asyncpg, its bind names in the order of $1, $2 ..., and how each value is sent."""
+
+    sql: str
+    returns_rows: bool
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    fixed: dict[str, Any] = field(default_factory=dict)  # values the statement carries itself
+
+    def arguments(self, values: dict[str, Any]) -> list[Any]:
+        arguments = []
+        for name, processor in zip(self.names, self.processors, strict=True):
+            value = values[name] if name in values else self.fixed[name]
+            arguments.append(value if processor is None else processor(value))
+        return arguments
+
+
+_COMPILED: dict[tuple[int, str, tuple[str, ...]], tuple[Executable, _Compiled | None]] = {}
+_MAX_COMPILED = 512  # statements here are module constants; a statement built per call would only fill this
+
+
+def _compiled_for(statement: Executable, dialect: Dialect, *, keys: tuple[str, ...]) -> _Compiled | None:
+    """Compiled once per statement object and set of value names (statements here are built once, at import);
+    None when SQLAlchemy would have to add to the SQL or the values as it runs it."""
+    key = (id(statement), dialect.name, keys)
+    cached = _COMPILED.get(key)
+    if cached is not None and cached[0] is statement:
+        return cached[1]
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    names = tuple(compiled.positiontup or ())
+    needs_session = (
+        compiled.positiontup is None or bool(compiled.literal_execute_params) or bool(compiled.post_compile_params)
+        or bool(compiled.insert_prefetch) or bool(compiled.update_prefetch)
+        or any(name not in keys and compiled.binds[name].required for name in names)
+    )
+    result = None
+    if not needs_session:
+        processors = compiled._bind_processors  # noqa: SLF001 - SQLAlchemy's own per-parameter type conversions
+        is_write_only = (compiled.isinsert or compiled.isupdate or compiled.isdelete) and not compiled.returning
+        result = _Compiled(
+            sql=compiled.string,
+            returns_rows=not is_write_only,
+            names=names,
+            processors=tuple(processors.get(name) for name in names),
+            fixed={name: compiled.binds[name].value for name in names if name not in keys},
+        )
+    if len(_COMPILED) >= _MAX_COMPILED:
+        _COMPILED.clear()
+    _COMPILED[key] = (statement, result)
+    return result
+
+
+def _count_in_status(status: str) -> int:
+    """The row count at the end of a command tag: "UPDATE 1", "INSERT 0 1", "DELETE 3"."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+def _as_sqlalchemy_error(error: Exception, *, pooled: Any, dialect: Dialect, sql: str, arguments: list[Any]) -> Exception:
+    """The error SQLAlchemy would have raised for it; a broken connection leaves the pool."""
+    adapted = pooled.dbapi_connection
+    dbapi_error_class = dialect.loaded_dbapi.Error
+    try:
+        adapted._handle_exception(error)  # noqa: SLF001 - the asyncpg adapter's translation into DB-API errors
+    except Exception as dbapi_error:  # noqa: BLE001 - it always raises; what is not a DB-API error passes as is
+        if not isinstance(dbapi_error, dbapi_error_class):
+            return dbapi_error
+        is_disconnect = dialect.is_disconnect(dbapi_error, adapted, None)
+        if is_disconnect:
+            pooled.invalidate(dbapi_error)
+        return DBAPIError.instance(
+            sql, arguments, dbapi_error, dbapi_error_class, connection_invalidated=is_disconnect, dialect=dialect
+        )
+    return error
