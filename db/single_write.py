@@ -11,9 +11,9 @@ every statement on SQLite or inside a transaction, goes through the session as b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Dialect, Result
 from sqlalchemy.exc import DBAPIError
@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 SINGLE_WRITE_OPTION = "carerline_single_write"  # the connection's execution option that carries the guard
 _DIRECT_KEY = "carerline_direct_statements"  # Session.info: how this block's statements may skip the session
+T = TypeVar("T")
 
 
 class SingleWriteBroken(RuntimeError):
@@ -76,46 +77,41 @@ class DirectStatements:
     async def run(self, statement: Executable, values: dict[str, Any]) -> StatementResult | None:
         """Run the statement on a pooled connection's asyncpg connection, in autocommit (None: it needs the
         session, for a value SQLAlchemy would work out in Python or a list expanded into the SQL)."""
-        dialect = self.engine.dialect
-        compiled = _compiled_for(statement, dialect, keys=tuple(sorted(values)))
+        compiled = _compiled_for(statement, self.engine.dialect, keys=tuple(sorted(values)))
         if compiled is None:
             return None
         self.guard.check(compiled.sql)
         arguments = compiled.arguments(values)
-        pooled = await self.engine.raw_connection()
-        try:
-            driver = pooled.driver_connection
-            try:
-                if compiled.returns_rows:
-                    records = await driver.fetch(compiled.sql, *arguments)
-                    keys = tuple(records[0].keys()) if records else ()
-                    return StatementResult(rows=[tuple(record) for record in records], rowcount=len(records), keys=keys)
-                status = await driver.execute(compiled.sql, *arguments)
-            except Exception as error:
-                raise _as_sqlalchemy_error(error, pooled=pooled, dialect=dialect, sql=compiled.sql, arguments=arguments) from error
-        finally:
-            pooled.close()
-        return StatementResult(rows=[], rowcount=_count_in_status(status))
-
+        sql = compiled.sql
+        if not compiled.returns_rows:
+            status = await self._on_driver(sql, arguments, lambda driver: driver.execute(sql, *arguments))
+            return StatementResult(rows=[], rowcount=_count_in_status(status))
+        records = await self._on_driver(sql, arguments, lambda driver: driver.fetch(sql, *arguments))
+        rows: list[Sequence[Any]] = [tuple(record) for record in records]
+        return StatementResult(rows=rows, rowcount=len(rows), keys=tuple(records[0].keys()) if records else ())
 
     async def run_many(self, statement: Executable, rows: list[dict[str, Any]]) -> bool:
         """Run a statement that returns nothing once per row, pipelined (asyncpg's executemany); False: it needs
         the session (as for `run`)."""
-        dialect = self.engine.dialect
-        compiled = _compiled_for(statement, dialect, keys=tuple(sorted(rows[0])))
+        compiled = _compiled_for(statement, self.engine.dialect, keys=tuple(sorted(rows[0])))
         if compiled is None or compiled.returns_rows or any(row.keys() != rows[0].keys() for row in rows):
             return False
         self.guard.check(compiled.sql)
         arguments = [compiled.arguments(row) for row in rows]
+        await self._on_driver(compiled.sql, arguments, lambda driver: driver.executemany(compiled.sql, arguments))
+        return True
+
+    async def _on_driver(self, sql: str, arguments: list[Any], call: Callable[[Any], Awaitable[T]]) -> T:
+        """`call(asyncpg connection)` on a pooled connection, its errors as SQLAlchemy raises them."""
         pooled = await self.engine.raw_connection()
         try:
-            try:
-                await pooled.driver_connection.executemany(compiled.sql, arguments)
-            except Exception as error:
-                raise _as_sqlalchemy_error(error, pooled=pooled, dialect=dialect, sql=compiled.sql, arguments=arguments) from error
+            return await call(pooled.driver_connection)
+        except Exception as error:
+            raise _as_sqlalchemy_error(
+                error, pooled=pooled, dialect=self.engine.dialect, sql=sql, arguments=arguments
+            ) from error
         finally:
             pooled.close()
-        return True
 
 
 def mark_for_direct_statements(session: AsyncSession, *, engine: AsyncEngine, guard: SingleWriteGuard) -> None:
@@ -219,7 +215,9 @@ def _count_in_status(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
-def _as_sqlalchemy_error(error: Exception, *, pooled: Any, dialect: Dialect, sql: str, arguments: list[Any]) -> Exception:
+def _as_sqlalchemy_error(
+    error: Exception, *, pooled: Any, dialect: Dialect, sql: str, arguments: list[Any]
+) -> Exception:
     """The error SQLAlchemy would have raised for it; a broken connection leaves the pool."""
     adapted = pooled.dbapi_connection
     dbapi_error_class = dialect.loaded_dbapi.Error
