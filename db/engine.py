@@ -185,9 +185,11 @@ class Database:
             database_url, pool_size=pool_size, max_overflow=max_overflow, ping_after_idle_s=ping_after_idle_s
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._autocommit_sessions = async_sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), class_=AsyncSession, expire_on_commit=False,
-            sync_session_class=_SingleWriteSession,
+        # SQLite's blocks are transactions (BEGIN IMMEDIATE once the session needs its connection); PostgreSQL's
+        # run in autocommit.
+        self._single_write_sessions = async_sessionmaker(
+            self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+            class_=AsyncSession, expire_on_commit=False, sync_session_class=_SingleWriteSession,
         )
         self._sqlite_writer = SqliteWriterQueue() if self.is_sqlite else None
 
@@ -218,18 +220,16 @@ class Database:
         see what is committed, as each statement of a READ COMMITTED transaction does, so the write must check
         what it relies on itself (a version in its WHERE clause). A statement after the write raises
         SingleWriteBroken before it runs, on both databases; Python code after it must not fail. On SQLite
-        the block is an ordinary transaction (there BEGIN and COMMIT cost no round trip).
+        the block holds the process's writer, and what runs through its session is one transaction.
 
-        On PostgreSQL the block's session opens a connection only when a statement needs one: the DAO's
-        `execute_statement` (db/single_write.py) runs a statement before that straight on the driver.
+        The block's session opens a connection only when a statement needs one: the DAO's `execute_statement`
+        (db/single_write.py) runs a statement before that straight on the driver, as its own transaction.
         """
         guard = SingleWriteGuard()
-        if self._sqlite_writer is not None:
-            async with self.transaction() as session:
-                await session.connection(execution_options={SINGLE_WRITE_OPTION: guard})
-                yield session
-            return
-        async with self._autocommit_sessions() as session:
+        async with contextlib.AsyncExitStack() as stack:
+            if self._sqlite_writer is not None:
+                await stack.enter_async_context(self._sqlite_writer.turn())
+            session = await stack.enter_async_context(self._single_write_sessions())
             mark_for_direct_statements(session, engine=self.engine, guard=guard)
             yield session
             await session.commit()

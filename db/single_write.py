@@ -19,6 +19,7 @@ from sqlalchemy.engine import Dialect, Result
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SINGLE_WRITE_OPTION = "carerline_single_write"  # the connection's execution option that carries the guard
@@ -69,40 +70,41 @@ class StatementResult:
 
 @dataclass(frozen=True)
 class DirectStatements:
-    """A PostgreSQL single-write block's way round its session: the engine and the block's guard."""
+    """A single-write block's way round its session: the engine and the block's guard."""
 
     engine: AsyncEngine
     guard: SingleWriteGuard
 
     async def run(self, statement: Executable, values: dict[str, Any]) -> StatementResult | None:
-        """Run the statement on a pooled connection's asyncpg connection, in autocommit (None: it needs the
-        session, for a value SQLAlchemy would work out in Python or a list expanded into the SQL)."""
+        """Run the statement on a pooled connection's driver connection, in autocommit (None: it needs the
+        session, for a value SQLAlchemy would work out in Python, a list expanded into the SQL or a column
+        SQLAlchemy converts as it reads it)."""
         compiled = _compiled_for(statement, self.engine.dialect, keys=tuple(sorted(values)))
         if compiled is None:
             return None
         self.guard.check(compiled.sql)
         arguments = compiled.arguments(values)
-        sql = compiled.sql
-        if not compiled.returns_rows:
-            status = await self._on_driver(sql, arguments, lambda driver: driver.execute(sql, *arguments))
-            return StatementResult(rows=[], rowcount=_count_in_status(status))
-        records = await self._on_driver(sql, arguments, lambda driver: driver.fetch(sql, *arguments))
-        rows: list[Sequence[Any]] = [tuple(record) for record in records]
-        return StatementResult(rows=rows, rowcount=len(rows), keys=tuple(records[0].keys()) if records else ())
+        sql, returns_rows = compiled.sql, compiled.returns_rows
+        run = _run_on_sqlite if self.engine.dialect.name == "sqlite" else _run_on_asyncpg
+        return await self._on_driver(
+            sql, arguments, lambda driver: run(driver, sql, arguments, returns_rows=returns_rows)
+        )
 
     async def run_many(self, statement: Executable, rows: list[dict[str, Any]]) -> bool:
-        """Run a statement that returns nothing once per row, pipelined (asyncpg's executemany); False: it needs
-        the session (as for `run`)."""
+        """Run a statement that returns nothing once per row (pipelined on asyncpg); False: it needs the
+        session (as for `run`)."""
         compiled = _compiled_for(statement, self.engine.dialect, keys=tuple(sorted(rows[0])))
         if compiled is None or compiled.returns_rows or any(row.keys() != rows[0].keys() for row in rows):
             return False
         self.guard.check(compiled.sql)
         arguments = [compiled.arguments(row) for row in rows]
-        await self._on_driver(compiled.sql, arguments, lambda driver: driver.executemany(compiled.sql, arguments))
+        sql = compiled.sql
+        many = _many_on_sqlite if self.engine.dialect.name == "sqlite" else _many_on_asyncpg
+        await self._on_driver(sql, arguments, lambda driver: many(driver, sql, arguments))
         return True
 
     async def _on_driver(self, sql: str, arguments: list[Any], call: Callable[[Any], Awaitable[T]]) -> T:
-        """`call(asyncpg connection)` on a pooled connection, its errors as SQLAlchemy raises them."""
+        """`call(driver connection)` on a pooled connection, its errors as SQLAlchemy raises them."""
         pooled = await self.engine.raw_connection()
         try:
             return await call(pooled.driver_connection)
@@ -111,11 +113,49 @@ class DirectStatements:
                 error, pooled=pooled, dialect=self.engine.dialect, sql=sql, arguments=arguments
             ) from error
         finally:
-            pooled.close()
+            await greenlet_spawn(pooled.close)  # returning it may roll back through the driver, as SQLAlchemy does
+
+
+async def _run_on_asyncpg(driver: Any, sql: str, arguments: list[Any], *, returns_rows: bool) -> StatementResult:
+    if not returns_rows:
+        return StatementResult(rows=[], rowcount=_count_in_status(await driver.execute(sql, *arguments)))
+    records = await driver.fetch(sql, *arguments)
+    rows: list[Sequence[Any]] = [tuple(record) for record in records]
+    return StatementResult(rows=rows, rowcount=len(rows), keys=tuple(records[0].keys()) if records else ())
+
+
+async def _run_on_sqlite(driver: Any, sql: str, arguments: list[Any], *, returns_rows: bool) -> StatementResult:
+    """On db/sqlite_inline.py's connection, in autocommit: the statement is its own transaction."""
+    cursor = await driver.execute(sql, arguments)
+    try:
+        if not returns_rows:
+            return StatementResult(rows=[], rowcount=cursor.rowcount)
+        rows: list[Sequence[Any]] = [tuple(row) for row in await cursor.fetchall()]
+        keys = tuple(column[0] for column in cursor.description or ())
+        return StatementResult(rows=rows, rowcount=len(rows), keys=keys)
+    finally:
+        await cursor.close()
+
+
+async def _many_on_asyncpg(driver: Any, sql: str, arguments: list[list[Any]]) -> None:
+    await driver.executemany(sql, arguments)  # pipelined: one round trip, one implicit transaction
+
+
+async def _many_on_sqlite(driver: Any, sql: str, arguments: list[list[Any]]) -> None:
+    """Every row in one transaction of their own, as SQLAlchemy's executemany in the block's would be."""
+    await driver.begin_immediate()
+    try:
+        cursor = driver.cursor()
+        await cursor.executemany(sql, arguments)
+        await cursor.close()
+        await driver.commit()
+    except BaseException:
+        await driver.rollback()
+        raise
 
 
 def mark_for_direct_statements(session: AsyncSession, *, engine: AsyncEngine, guard: SingleWriteGuard) -> None:
-    """Let this PostgreSQL single-write block's statements skip its session until it opens a connection."""
+    """Let this single-write block's statements skip its session until it opens a connection."""
     session.info[_DIRECT_KEY] = DirectStatements(engine=engine, guard=guard)
 
 
@@ -126,8 +166,8 @@ def guard_of(session_info: dict[str, Any]) -> SingleWriteGuard | None:
 
 
 async def execute_statement(session: AsyncSession, statement: Executable, values: dict[str, Any]) -> StatementResult:
-    """Run a Core statement with bound `values`: straight on asyncpg when the session is a PostgreSQL
-    single-write block that has not opened a connection yet, else on the session's connection."""
+    """Run a Core statement with bound `values`: straight on the driver when the session is a single-write
+    block that has not opened a connection yet, else on the session's connection."""
     direct: DirectStatements | None = session.info.get(_DIRECT_KEY)
     if direct is not None and not session.in_transaction():
         result = await direct.run(statement, values)
@@ -191,6 +231,7 @@ def _compiled_for(statement: Executable, dialect: Dialect, *, keys: tuple[str, .
         compiled.positiontup is None or bool(compiled.literal_execute_params) or bool(compiled.post_compile_params)
         or bool(compiled.insert_prefetch) or bool(compiled.update_prefetch)
         or any(name not in keys and compiled.binds[name].required for name in names)
+        or any(_converts_as_read(column_type, dialect) for *_, column_type in compiled._result_columns)  # noqa: SLF001
     )
     result = None
     if not needs_session:
@@ -207,6 +248,12 @@ def _compiled_for(statement: Executable, dialect: Dialect, *, keys: tuple[str, .
         _COMPILED.clear()
     _COMPILED[key] = (statement, result)
     return result
+
+
+def _converts_as_read(column_type: Any, dialect: Dialect) -> bool:
+    """True when SQLAlchemy converts this column's values as it reads them (SQLite's dates, JSON): then the
+    statement goes through the session, which does."""
+    return column_type._cached_result_processor(dialect, None) is not None  # noqa: SLF001
 
 
 def _count_in_status(status: str) -> int:
