@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from db.dao.delivery.message_log import (
