@@ -157,9 +157,9 @@ async def _record(
         sent_at=utc_now(),
     )
     context.services.metrics.messages_sent.labels(kind=kind).inc()
-    written = asyncio.ensure_future(_log_writer(context).submit(row))
+    written = _log_writer(context).enqueue(row)
     if not finish_before_next_update(written):
-        await written
+        await asyncio.shield(written)
 
 
 def _log_writer(context: CarerlineContext) -> GroupCommit[OutboundRow, None]:

@@ -60,7 +60,7 @@ async def record_before_slot(update: Update, *, bot_data: dict[str, Any]) -> Non
     """
     if not fits_bigint(update.update_id):
         return
-    recorded = asyncio.ensure_future(_recorder(bot_data).submit(_arrival_of(update)))
+    recorded = _recorder(bot_data).enqueue(_arrival_of(update))
     _records_begun(bot_data)[update.update_id] = recorded
     await asyncio.wait([recorded])
 

@@ -67,3 +67,19 @@ async def test_items_with_the_same_key_go_in_different_transactions_in_order(dat
     assert all(len(set(transaction)) == len(transaction) for transaction in recorder.transactions)
     assert [chat for transaction in recorder.transactions for chat in transaction].count(1) == 3
     assert max(len(transaction) for transaction in recorder.transactions) >= 2
+
+
+async def test_an_enqueued_item_whose_future_is_cancelled_is_still_written_and_the_others_get_results(
+    database: Database,
+) -> None:
+    recorder = Recorder()
+    group: GroupCommit[OutboundRow, int | None] = GroupCommit(
+        database=database, write=recorder.write, name="test", single_write=True
+    )
+    futures = [group.enqueue(_row(chat_id)) for chat_id in range(1, 6)]
+    futures[2].cancel()  # the caller went away
+
+    done, _ = await asyncio.wait(futures)
+    assert [future.result() for future in futures if not future.cancelled()] == [1, 2, 4, 5]
+    assert len(done) == 5
+    assert await _count(database) == 5, "the cancelled caller's row was written with the others"
