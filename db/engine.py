@@ -31,6 +31,7 @@ from db.single_write import (
     SingleWriteGuard,
     guard_of,
     mark_for_direct_statements,
+    mark_for_warming,
 )
 from db.sqlite_inline import inline_connector
 
@@ -265,7 +266,9 @@ class Database:
 async def _warm_connection(connection: AsyncConnection, warm: Warming) -> None:
     transaction = await connection.begin()
     try:
-        await warm(AsyncSession(bind=connection))
+        session = AsyncSession(bind=connection)
+        mark_for_warming(session, connection=connection)
+        await warm(session)
     except Exception:  # noqa: BLE001 - warming is an optimisation: start-up goes on without it
         logger.warning("warming a pooled database connection failed; it warms up on first use", exc_info=True)
     finally:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Dialect, Result
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 from sqlalchemy.util import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -70,10 +70,12 @@ class StatementResult:
 
 @dataclass(frozen=True)
 class DirectStatements:
-    """A single-write block's way round its session: the engine and the block's guard."""
+    """A single-write block's way round its session: the engine and the block's guard. `held`, for warming a
+    connection at start-up: run on that connection, inside its transaction, instead of a pooled one."""
 
     engine: AsyncEngine
-    guard: SingleWriteGuard
+    guard: SingleWriteGuard | None
+    held: AsyncConnection | None = None
 
     async def run(self, statement: Executable, values: dict[str, Any]) -> StatementResult | None:
         """Run the statement on a pooled connection's driver connection, in autocommit (None: it needs the
@@ -82,7 +84,8 @@ class DirectStatements:
         compiled = _compiled_for(statement, self.engine.dialect, keys=tuple(sorted(values)))
         if compiled is None:
             return None
-        self.guard.check(compiled.sql)
+        if self.guard is not None:
+            self.guard.check(compiled.sql)
         arguments = compiled.arguments(values)
         sql, returns_rows = compiled.sql, compiled.returns_rows
         run = _run_on_sqlite if self.engine.dialect.name == "sqlite" else _run_on_asyncpg
@@ -96,7 +99,8 @@ class DirectStatements:
         compiled = _compiled_for(statement, self.engine.dialect, keys=tuple(sorted(rows[0])))
         if compiled is None or compiled.returns_rows or any(row.keys() != rows[0].keys() for row in rows):
             return False
-        self.guard.check(compiled.sql)
+        if self.guard is not None:
+            self.guard.check(compiled.sql)
         arguments = [compiled.arguments(row) for row in rows]
         sql = compiled.sql
         many = _many_on_sqlite if self.engine.dialect.name == "sqlite" else _many_on_asyncpg
@@ -105,6 +109,8 @@ class DirectStatements:
 
     async def _on_driver(self, sql: str, arguments: list[Any], call: Callable[[Any], Awaitable[T]]) -> T:
         """`call(driver connection)` on a pooled connection, its errors as SQLAlchemy raises them."""
+        if self.held is not None:
+            return await call((await self.held.get_raw_connection()).driver_connection)
         pooled = await self.engine.raw_connection()
         try:
             return await call(pooled.driver_connection)
@@ -159,6 +165,12 @@ def mark_for_direct_statements(session: AsyncSession, *, engine: AsyncEngine, gu
     session.info[_DIRECT_KEY] = DirectStatements(engine=engine, guard=guard)
 
 
+def mark_for_warming(session: AsyncSession, *, connection: AsyncConnection) -> None:
+    """Let this session, warming `connection` in a transaction, run the statements `execute_statement` would run
+    straight on a driver on that connection's driver: asyncpg prepares and keeps them per connection."""
+    session.info[_DIRECT_KEY] = DirectStatements(engine=connection.engine, guard=None, held=connection)
+
+
 def guard_of(session_info: dict[str, Any]) -> SingleWriteGuard | None:
     """The guard of the single-write block whose session has this `info`, if it is one."""
     direct = session_info.get(_DIRECT_KEY)
@@ -169,7 +181,7 @@ async def execute_statement(session: AsyncSession, statement: Executable, values
     """Run a Core statement with bound `values`: straight on the driver when the session is a single-write
     block that has not opened a connection yet, else on the session's connection."""
     direct: DirectStatements | None = session.info.get(_DIRECT_KEY)
-    if direct is not None and not session.in_transaction():
+    if direct is not None and (direct.held is not None or not session.in_transaction()):
         result = await direct.run(statement, values)
         if result is not None:
             return result
@@ -183,7 +195,8 @@ async def execute_many(session: AsyncSession, statement: Executable, rows: list[
     if not rows:
         return
     direct: DirectStatements | None = session.info.get(_DIRECT_KEY)
-    if direct is not None and not session.in_transaction() and await direct.run_many(statement, rows):
+    can_skip_session = direct is not None and (direct.held is not None or not session.in_transaction())
+    if can_skip_session and await direct.run_many(statement, rows):  # type: ignore[union-attr]
         return
     connection = await session.connection()
     await connection.execute(statement, rows)
