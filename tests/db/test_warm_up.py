@@ -17,14 +17,17 @@ from db.engine import Database
 from db.types import utc_now
 
 CONNECTIONS = 3
+_PREPARED = text("SELECT statement FROM pg_prepared_statements")
 TABLES_A_TURN_WRITES = ("message_log", "chat_throttles", "conversation_states", "carers", "consent_events")
 
 
 async def _prepared_on_each_connection(database: Database) -> list[list[str]]:
     """The statements each of CONNECTIONS pooled connections holds prepared (all checked out at once)."""
     async with contextlib.AsyncExitStack() as stack:
-        connections = await asyncio.gather(*(stack.enter_async_context(database.engine.connect()) for _ in range(CONNECTIONS)))
-        found = [await connection.execute(text("SELECT statement FROM pg_prepared_statements")) for connection in connections]
+        connections = await asyncio.gather(
+            *(stack.enter_async_context(database.engine.connect()) for _ in range(CONNECTIONS))
+        )
+        found = [await connection.execute(_PREPARED) for connection in connections]
         return [[" ".join(statement.split()) for statement in result.scalars()] for result in found]
 
 
@@ -71,8 +74,8 @@ async def test_a_turn_after_warming_prepares_nothing_new(database: Database) -> 
 async def _prepared_on_the_one_connection(database: Database) -> list[str]:
     """Each statement as often as it is prepared (SQLAlchemy's cache and asyncpg's may each hold the same text)."""
     async with database.engine.connect() as connection:
-        result = await connection.execute(text("SELECT statement FROM pg_prepared_statements"))
-        return sorted(" ".join(statement.split()) for statement in result.scalars() if "carer" in statement or "outbox" in statement)
+        statements = (await connection.execute(_PREPARED)).scalars()
+        return sorted(" ".join(statement.split()) for statement in statements if "carer" in statement or "outbox" in statement)
 
 
 async def test_a_warming_that_fails_leaves_the_connections_open_and_nothing_written(
