@@ -80,8 +80,13 @@ class CarerlineService:
         host, port = self._runner.addresses[0][:2]
         return f"http://{host}:{port}"
 
-    async def start(self) -> None:
-        """Migrate the database, then start the bot, the web server and the scheduler."""
+    async def start(self, *, before_receiving: Callable[[], None] | None = None) -> None:
+        """Migrate the database, then start the bot, the web server and the scheduler; receive updates last.
+
+        `before_receiving` runs once everything else has started, just before the first update can arrive: a
+        crowd that lands the moment the bot is back must not wait behind start-up work (freezing start-up
+        objects paused the loop for about 0.1 s, and the first crowd's updates waited that long to be fetched).
+        """
         self.settings.check_for_service()
         # SQLite is the single-process embedded database: a second `serve` on the same file stops here.
         self._sqlite_lock = sqlite_serve_lock(self.settings.database_url)
@@ -124,11 +129,13 @@ class CarerlineService:
                 metrics=self.metrics,
             ).take
         await self._start_web(dependencies)
-        await self._start_receiving_updates()
         # One scheduler per replica; each run is claimed in the database, so replicas run each due time once.
         self.scheduler = build_scheduler(database=self.database, loop=asyncio.get_running_loop())
         await asyncio.to_thread(self.scheduler.start)
         await asyncio.to_thread(add_standing_jobs, self.scheduler)
+        if before_receiving is not None:
+            before_receiving()
+        await self._start_receiving_updates()
         self._was_started = True
         logger.info("Carerline is running: staff side and health checks on %s", self.http_url)
 
@@ -260,12 +267,11 @@ async def run_until_signalled(
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stop_requested.set)
     try:
-        await service.start()
+        # Not in start() itself: the process is this service's for good (tests start and stop many in one process).
+        await service.start(before_receiving=freeze_startup_objects)
     except BaseException:
         await service.stop()
         raise
-    # Here, not in start(): the process is this service's for good (tests start and stop many in one process).
-    freeze_startup_objects()
     if on_started is not None:
         on_started()
     await stop_requested.wait()
