@@ -46,7 +46,7 @@ _SQLITE_WRITER_HOLDER: ContextVar[asyncio.Task[Any] | None] = ContextVar("sqlite
 
 
 class _SingleWriteSession(Session):
-    """The session of a PostgreSQL single-write block: the guard goes with whatever connection it opens."""
+    """The session of a single-write block: the guard goes with whatever connection it opens."""
 
 
 @event.listens_for(_SingleWriteSession, "after_begin")
