@@ -180,8 +180,8 @@ def guard_of(session_info: dict[str, Any]) -> SingleWriteGuard | None:
 async def execute_statement(session: AsyncSession, statement: Executable, values: dict[str, Any]) -> StatementResult:
     """Run a Core statement with bound `values`: straight on the driver when the session is a single-write
     block that has not opened a connection yet, else on the session's connection."""
-    direct: DirectStatements | None = session.info.get(_DIRECT_KEY)
-    if direct is not None and (direct.held is not None or not session.in_transaction()):
+    direct = _direct_for(session)
+    if direct is not None:
         result = await direct.run(statement, values)
         if result is not None:
             return result
@@ -194,12 +194,19 @@ async def execute_many(session: AsyncSession, statement: Executable, rows: list[
     `execute_statement` chooses where)."""
     if not rows:
         return
-    direct: DirectStatements | None = session.info.get(_DIRECT_KEY)
-    can_skip_session = direct is not None and (direct.held is not None or not session.in_transaction())
-    if can_skip_session and await direct.run_many(statement, rows):  # type: ignore[union-attr]
+    direct = _direct_for(session)
+    if direct is not None and await direct.run_many(statement, rows):
         return
     connection = await session.connection()
     await connection.execute(statement, rows)
+
+
+def _direct_for(session: AsyncSession) -> DirectStatements | None:
+    """How this session's next statement may skip it: a single-write block not yet on a connection, or warming."""
+    direct: DirectStatements | None = session.info.get(_DIRECT_KEY)
+    if direct is None or (direct.held is None and session.in_transaction()):
+        return None
+    return direct
 
 
 def _kept(result: Result[Any]) -> StatementResult:

@@ -133,9 +133,8 @@ async def test_a_failing_statement_raises_what_sqlalchemy_would(probe: Database)
     assert await _names(probe) == []
 
 
+@pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)  # a server connection to lose
 async def test_a_broken_connection_leaves_the_pool_and_the_next_block_works(probe: Database) -> None:
-    if probe.is_sqlite:
-        pytest.skip("SQLite has no server connection to lose")  # SQLite's blocks go through the session
     async with probe.single_write() as session:  # one pooled connection, idle again after this
         await execute_statement(session, _NAMES_LIKE, {"b_pattern": "%"})
     admin = Database(probe.url, pool_size=1)
