@@ -230,10 +230,15 @@ class Database:
         async with contextlib.AsyncExitStack() as stack:
             if self._sqlite_writer is not None:
                 await stack.enter_async_context(self._sqlite_writer.turn())
-            session = await stack.enter_async_context(self._single_write_sessions())
+            session = self._single_write_sessions()
             mark_for_direct_statements(session, engine=self.engine, guard=guard)
-            yield session
-            await session.commit()
+            try:
+                yield session
+                if session.in_transaction():
+                    await session.commit()
+            finally:
+                if _holds_anything(session):
+                    await session.__aexit__(None, None, None)  # SQLAlchemy's close, which a cancellation cannot cut short
 
     async def open_connections(self, count: int, *, warm: Warming | None = None) -> None:
         """Open `count` pooled connections now (PostgreSQL) instead of when a crowd first needs them.
@@ -261,6 +266,13 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def _holds_anything(session: AsyncSession) -> bool:
+    """False for a session that never opened a connection nor took an object (every statement of its block went
+    straight to the driver): closing it would release nothing, and SQLAlchemy's close (a task, a shield, two
+    greenlet switches) was a third of such a block's CPU (one count on PostgreSQL 241 -> 165 µs, SQLite 160 -> 88)."""
+    return session.in_transaction() or bool(session.identity_map) or bool(session.new) or bool(session.deleted)
 
 
 async def _warm_connection(connection: AsyncConnection, warm: Warming) -> None:

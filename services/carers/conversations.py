@@ -11,13 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.dao.carers.accounts import fetch_carer_by_chat_id
 from db.dao.carers.conversations import (
+    ConversationRow,
     count_update_in_window,
     fetch_conversation,
     remember_conversation_as_found,
     reset_conversation,
     save_conversation,
 )
-from db.models import Carer, ConversationState
+from db.models import Carer
 from db.models.conversations import IDLE
 
 
@@ -91,7 +92,7 @@ def remember_as_found(chat: ChatContext) -> None:
     remember_conversation_as_found(chat_id=chat.chat_id, state=state, data=chat.data, version=chat.version)
 
 
-def chat_context_of(*, chat_id: int, carer: Carer | None, conversation: ConversationState | None) -> ChatContext:
+def chat_context_of(*, chat_id: int, carer: Carer | None, conversation: ConversationRow | None) -> ChatContext:
     """The chat's context from its carer and conversation row as read."""
     if conversation is None:
         return ChatContext(chat_id=chat_id, carer=carer)

@@ -92,6 +92,22 @@ async def test_a_statement_before_any_other_skips_the_session(probe: Database) -
     assert not opened_a_connection
 
 
+async def test_every_block_gives_its_connection_back_however_it_ends(probe: Database) -> None:
+    async with probe.single_write() as session:
+        await execute_statement(session, _INSERT_NAME, {"b_name": "direct"})
+    with pytest.raises(ValueError, match="after a read"):
+        async with probe.single_write() as session:
+            await session.exec(text("SELECT count(*) FROM single_probe"))  # type: ignore[call-overload]
+            raise ValueError("a handler failed after a read")
+    left_open = probe.engine.pool.checkedout()  # type: ignore[attr-defined]
+    async with probe.single_write() as session:
+        await _insert(session, "through-the-session")
+
+    assert left_open == 0
+    assert probe.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert await _names(probe) == ["direct", "through-the-session"]
+
+
 async def test_the_guard_refuses_a_statement_after_a_direct_write(probe: Database) -> None:
     with pytest.raises(SingleWriteBroken, match="after its write"):
         async with probe.single_write() as session:
