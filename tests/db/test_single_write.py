@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import String, bindparam, column, insert, select, table, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import select as sqlmodel_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.engine import Database
+from db.models import School
 from db.single_write import SingleWriteBroken, execute_many, execute_statement
 
 
@@ -106,6 +108,39 @@ async def test_every_block_gives_its_connection_back_however_it_ends(probe: Data
     assert left_open == 0
     assert probe.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     assert await _names(probe) == ["direct", "through-the-session"]
+
+
+async def test_blocks_one_after_another_each_get_their_one_write(probe: Database) -> None:
+    for name in ("one", "two", "three"):
+        async with probe.single_write() as session:
+            await execute_statement(session, _INSERT_NAME, {"b_name": name})
+
+    assert await _names(probe) == ["one", "three", "two"]
+
+
+async def test_an_object_given_to_the_session_is_saved_when_the_block_ends(database: Database) -> None:
+    async with database.single_write() as session:
+        session.add(School(code="SW-1", name="Given to the session", district="Ashford"))  # no flush
+
+    async with database.transaction() as session:
+        saved = [row[0] for row in (await session.exec(select(School.name).where(School.code == "SW-1"))).all()]
+    assert saved == ["Given to the session"]
+
+
+async def test_a_block_reads_what_is_committed_not_what_an_earlier_block_loaded(database: Database) -> None:
+    async with database.transaction() as session:
+        session.add(School(code="SW-2", name="Before", district="Dover"))
+
+    async def school_read_in_a_block() -> School:
+        async with database.single_write() as session:
+            return (await session.exec(sqlmodel_select(School).where(School.code == "SW-2"))).one()
+
+    first = await school_read_in_a_block()  # still held here, as a caller may hold what it read
+    async with database.transaction() as session:
+        await session.exec(text("UPDATE schools SET name = 'After' WHERE code = 'SW-2'"))  # type: ignore[call-overload]
+    second = await school_read_in_a_block()
+
+    assert (first.name, second.name) == ("Before", "After")
 
 
 async def test_the_guard_refuses_a_statement_after_a_direct_write(probe: Database) -> None:
