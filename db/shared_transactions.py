@@ -17,6 +17,11 @@ no concurrency and saves a transaction per turn (benchmarks.replies, 200 parents
 connections; sharing puts the units one after another on one connection, and measured no better (p95
 0.29-0.37 s against 0.29-0.32 s), so each unit there keeps its own transaction, or none: a unit whose one
 write is its last step runs in autocommit there (`single_write`).
+
+A `single_write` unit does not share on SQLite either, since its statements go straight to the driver
+(db/single_write.py) where a shared transaction runs them through its session: three alternating pairs of
+`benchmarks.replies --backends sqlite --rounds 3` (7 December 2026) gave p95 medians of 256, 289 and 222 ms
+shared against 204, 225 and 209 ms alone, `serve`'s CPU per parent 13.1, 16.1, 11.9 against 11.6, 13.2, 12.1 ms.
 """
 
 from __future__ import annotations
@@ -102,11 +107,11 @@ class SharedTransactions:
     async def run(self, unit: Unit[T], *, single_write: bool = False) -> T:
         """Run `unit(session)` in a shared transaction (or alone, if that one was rolled back).
 
-        `single_write`: the unit's one write is its last step (Database.single_write); where a unit runs alone
-        it then runs without BEGIN and COMMIT on PostgreSQL.
+        `single_write`: the unit's one write is its last step (Database.single_write); it then always runs alone,
+        without BEGIN and COMMIT on PostgreSQL and its statements straight on the driver where they can.
         """
         group = self._open
-        if not self._shares:
+        if not self._shares or single_write:
             outcome: Any = _AGAIN
         elif group is not None and group.is_open and group.units < self._max_units:
             outcome = await self._join(group, unit)

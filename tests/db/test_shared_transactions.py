@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import String, bindparam, column, insert, table, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.engine import Database
 from db.shared_transactions import SharedTransactions
+from db.single_write import execute_statement
 from tests.support.waiting import wait_for_condition
 
 Unit = Callable[[AsyncSession], Awaitable[str]]
@@ -51,6 +52,29 @@ async def test_units_started_together_share_one_transaction_and_all_commit(probe
     assert results == names
     assert await _names(probe) == names
     assert len({id(session) for session in sessions}) == 1  # one transaction for the ten
+
+
+_INSERT_NAME = insert(table("shared_probe", column("name", String))).values(name=bindparam("b_name"))
+
+
+async def test_single_write_units_run_alone_their_statement_straight_on_the_driver(probe: Database) -> None:
+    shared = SharedTransactions(probe, share=True)
+    opened_their_session: list[bool] = []
+
+    def single_write(name: str) -> Unit:
+        async def unit(session: AsyncSession) -> str:
+            await execute_statement(session, _INSERT_NAME, {"b_name": name})
+            opened_their_session.append(session.in_transaction())
+            return name
+
+        return unit
+
+    names = [f"alone-{index}" for index in range(5)]
+    results = await asyncio.gather(*(shared.run(single_write(name), single_write=True) for name in names))
+
+    assert results == names
+    assert await _names(probe) == names
+    assert opened_their_session == [False] * 5  # in a shared transaction they would run through its session
 
 
 async def test_a_unit_that_fails_after_writing_keeps_nothing_and_the_others_keep_theirs(probe: Database) -> None:
