@@ -92,12 +92,14 @@ async def test_fractions_are_repeatable_with_a_seed() -> None:
         BotApiEmulator(server_error_fraction=0.7, drop_after_fraction=0.7)
 
 
-async def test_latency_slows_responses(bot: Bot, emulator: BotApiEmulator) -> None:
-    emulator.set_faults(latency_min_ms=150, latency_max_ms=200)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    await bot.send_message(PARENT_ID, "slow")
-    assert loop.time() - started >= 0.14
+async def test_latency_holds_a_request_before_the_emulator_acts_on_it(bot: Bot, emulator: BotApiEmulator) -> None:
+    emulator.set_faults(latency_min_ms=1_500, latency_max_ms=1_500)
+    send = asyncio.create_task(bot.send_message(PARENT_ID, "slow"))
+    await emulator.wait_until(lambda: emulator.stats.requests_by_method["sendMessage"] >= 1, description="the send")
+    sent_while_held = emulator.stats.total_sent
+    await send
+
+    assert (sent_while_held, emulator.stats.total_sent) == (0, 1)
 
 
 async def test_global_cap_rejects_bursts(
