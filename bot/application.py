@@ -34,7 +34,7 @@ from bot.operator_flow.gate import operator_gate
 from messaging.channels.telegram import AiohttpRequest, ReplyBot
 from bot.intake.processing import PerChatUpdateProcessor, concurrent_updates_for
 
-REPLY_CONNECTIONS = 64  # more working updates than this on SQLite only queue for a connection (160 measured no better)
+REPLY_CONNECTIONS = 64  # room for every processing slot's request with some over; see bot/intake/processing.py
 RECORDING_GROUP = -3  # runs before every other group
 TURN_GROUP = -2  # then the flood throttle and the chat's state, read once for the handlers in group 0
 OPERATOR_GROUP = -1  # then operator chats (bot/operator_flow), which never reach the family handlers in group 0

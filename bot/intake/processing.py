@@ -22,12 +22,13 @@ UpdatePreparation = Callable[[Update], Awaitable[None]]
 # PTB's own limit only bounds the tasks waiting here; a chat waiting for its previous update must not hold a slot.
 MAX_WAITING_UPDATES = 100_000
 # Updates being worked on at once, across chats, chosen with benchmarks.replies (200 parents, this 2-core machine,
-# reply times from the emulator's clock), p95 of each crowd in alternating runs of three. SQLite, 8 December 2026:
-# 128: 145-255 ms (median 156), 200: 148-217 (185), 64: 174-236 (194), 32: 171-246 (202); a working update does
-# its statements inline, so more of a crowd gets its first answer out before the rest of the crowd's work.
-# PostgreSQL, the same day: 16: 180-276 ms (median 220), 32: 243-297, 64: 250-295, 128: 269-338 (more only queue
-# for the pool's connections and the server's processes on the same cores; 8 was worse on 7 December).
-SQLITE_CONCURRENT_UPDATES = 128
+# reply times from the emulator's clock), p95 of each crowd in alternating runs of three, 8 December 2026.
+# SQLite: 32 (127-151 ms, median 138; 128: 134-187, median 155). While presses waited for a slot to be answered,
+# 128 did better (145-255 against 171-246 ms); answered before their slot, they no longer need one, and 128
+# working updates make the crowd's records queue behind more handlers' writes.
+# PostgreSQL: 16 (180-276 ms; 32: 243-297, 64: 250-295, 128: 269-338): more at once only queue for the pool's
+# connections and the server's processes on the same cores; 8 was worse on 7 December.
+SQLITE_CONCURRENT_UPDATES = 32
 POSTGRESQL_CONCURRENT_UPDATES = 16
 DEFAULT_CONCURRENT_UPDATES = SQLITE_CONCURRENT_UPDATES
 

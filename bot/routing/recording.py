@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Chat, Update
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import SERVICES_KEY, CarerlineContext
@@ -28,6 +29,7 @@ from services.carers.arrivals import Arrival, ArrivalRecord, record_arrivals
 
 _RECORDER_KEY = "carerline_update_recorder"
 _BEGUN_KEY = "carerline_records_begun_before_slot"
+_ANSWERED_KEY = "carerline_presses_answered_before_slot"
 MAX_UPDATES_PER_WRITE = 200
 
 
@@ -57,12 +59,33 @@ async def record_before_slot(update: Update, *, bot_data: dict[str, Any]) -> Non
     A crowd's updates are then recorded together, not a slot's worth at a time. The chat's earlier updates are
     finished, so the chat state read with the record is the one its handlers meet. The outcome, an error too,
     waits for `record_incoming_update`.
+
+    A button press, once recorded, is answered at once (its spinner stops): answering needs no working slot, so
+    a parent's press is acknowledged even while a crowd's turns hold every slot. `begin_turn` answers the rest.
     """
     if not fits_bigint(update.update_id):
         return
     recorded = _recorder(bot_data).enqueue(_arrival_of(update))
     _records_begun(bot_data)[update.update_id] = recorded
     await asyncio.wait([recorded])
+    if update.callback_query is None or recorded.cancelled() or recorded.exception() is not None:
+        return
+    record = recorded.result()
+    if record.is_new and record.opening is not None:  # a person's press in a private chat, readable, not redelivered
+        try:
+            await update.callback_query.answer()
+        except BadRequest:
+            pass  # too old to answer; the reply still explains
+        _presses_answered(bot_data).add(update.update_id)
+
+
+def was_answered_before_slot(update: Update, *, bot_data: dict[str, Any]) -> bool:
+    """True (once) when `record_before_slot` answered this button press already."""
+    answered = _presses_answered(bot_data)
+    if update.update_id in answered:
+        answered.discard(update.update_id)
+        return True
+    return False
 
 
 def _arrival_of(update: Update) -> Arrival:
@@ -98,6 +121,11 @@ async def _write_arrivals(
 def _records_begun(bot_data: dict[str, Any]) -> dict[int, asyncio.Future[ArrivalRecord]]:
     """Update id -> its record, begun before the update's slot."""
     return bot_data.setdefault(_BEGUN_KEY, {})  # type: ignore[no-any-return]
+
+
+def _presses_answered(bot_data: dict[str, Any]) -> set[int]:
+    """Ids of button presses answered before their slot."""
+    return bot_data.setdefault(_ANSWERED_KEY, set())  # type: ignore[no-any-return]
 
 
 def _recorder(bot_data: dict[str, Any]) -> GroupCommit[Arrival, ArrivalRecord]:

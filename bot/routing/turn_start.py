@@ -8,6 +8,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import CarerlineContext
 from bot.routing.bad_input import warn_about_flood
+from bot.routing.recording import was_answered_before_slot
 from bot.turns import Turn, TurnOpening, opening_of, remember_turn
 from core.i18n import language_for
 from db.types import utc_now
@@ -21,7 +22,7 @@ async def begin_turn(update: Update, context: CarerlineContext) -> None:
         return
     if chat.type != Chat.PRIVATE:
         raise ApplicationHandlerStop  # parents talk to the bot one to one; groups get nothing
-    if update.callback_query is not None:
+    if update.callback_query is not None and not was_answered_before_slot(update, bot_data=context.bot_data):
         try:
             await update.callback_query.answer()
         except BadRequest:
