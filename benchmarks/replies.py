@@ -8,7 +8,8 @@
 Each parent, all in the same instant in each phase: a first /start, "I agree" under the privacy notice, a menu
 button, a typed feedback sentence (after choosing a topic and a rating, untimed), and "I've seen this" under an
 urgent notice sent through the outbox. Reply times are the emulator's (benchmarks/reply_crowd.py): from the
-Update queued to the bot's first answer, as Telegram's servers would see them. Carerline runs as a real
+Update queued to the bot's first answer, as Telegram's servers would see them, and ("shown a message") to the
+first message or edit the parent sees (for a press, its answer stops the spinner first). Carerline runs as a real
 `carerline serve` process (long polling, its own delivery engine); the baseline is benchmarks/reply_baseline.py,
 a minimal PTB bot on the same aiohttp backend, on the same emulator in the same run (--httpx-baseline adds it
 on PTB's default httpx backend). --profile runs the first `serve` under cProfile and prints its top costs.
@@ -221,6 +222,7 @@ def all_turns(figures: dict[str, TurnFigures]) -> TurnFigures:
     return TurnFigures(
         kind="all turns", seconds=[s for f in figures.values() for s in f.seconds],
         fetch_seconds=[s for f in figures.values() for s in f.fetch_seconds],
+        shown_seconds=[s for f in figures.values() for s in f.shown_seconds],
         wall_s=sum(f.wall_s for f in figures.values()),
     )
 

@@ -3,8 +3,9 @@
 Every parent does the same turns in phases. In each phase every parent's action is queued in one instant
 (POST /_emulator/crowd), and the emulator's reply clock times each turn as Telegram's servers would see it:
 from the Update being queued to the bot's first request answering it (a new message in that chat, an edit,
-or for a button press the press answered). The load generator's own delays never count as the bot's, and
-it sits idle while the bot answers, so the bot and the emulator have the machine to themselves.
+or for a button press the press answered), and to the first thing the parent is shown (a new message or an
+edit; for a press this can come after its answer). The load generator's own delays never count as the bot's,
+and it sits idle while the bot answers, so the bot and the emulator have the machine to themselves.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class TurnFigures:
     kind: str
     seconds: list[float] = field(default_factory=list)
     fetch_seconds: list[float] = field(default_factory=list)
+    shown_seconds: list[float] = field(default_factory=list)
     wall_s: float = 0.0
     failures: int = 0
 
@@ -51,7 +53,9 @@ class TurnFigures:
             f"p99 {1000 * self.percentile(0.99):7.0f} ms  max {1000 * max(self.seconds):7.0f} ms  "
             f"{rate:6.1f} updates/s  (mean {1000 * statistics.fmean(self.seconds):.0f} ms, n={len(self.seconds)}; "
             f"waiting to be fetched p50 {1000 * self.percentile(0.5, of=self.fetch_seconds):.0f} ms "
-            f"p95 {1000 * self.percentile(0.95, of=self.fetch_seconds):.0f} ms){failed}"
+            f"p95 {1000 * self.percentile(0.95, of=self.fetch_seconds):.0f} ms; "
+            f"shown a message p50 {1000 * self.percentile(0.5, of=self.shown_seconds):.0f} ms "
+            f"p95 {1000 * self.percentile(0.95, of=self.shown_seconds):.0f} ms){failed}"
         )
 
 
@@ -115,18 +119,19 @@ class Parent:
 
 
 async def _fire(http: aiohttp.ClientSession, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every action queued in one instant; each turn as the emulator timed it (reply_s None if unanswered)."""
+    """Every action queued in one instant; each turn as the emulator timed it, once each was shown a message or an
+    edit (reply_s None if unanswered, shown_s None if nothing was shown within the time allowed)."""
     async with http.post("/_emulator/crowd", json={"actions": actions}) as response:
         response.raise_for_status()
         turn_ids = (await response.json())["turn_ids"]
     deadline = time.monotonic() + TURN_TIMEOUT_S
     while True:
         remaining = deadline - time.monotonic()
-        body = {"turn_ids": turn_ids, "timeout": max(0.0, min(remaining, 50))}
+        body = {"turn_ids": turn_ids, "timeout": max(0.0, min(remaining, 50)), "until": "shown"}
         async with http.post("/_emulator/turns", json=body) as response:
             response.raise_for_status()
             turns: list[dict[str, Any]] = (await response.json())["turns"]
-        if remaining <= 0 or all(turn["reply_s"] is not None for turn in turns):
+        if remaining <= 0 or all(turn["shown_s"] is not None for turn in turns):
             return turns
 
 
@@ -156,6 +161,8 @@ async def _phase(
         else:
             figures.seconds.append(turn["reply_s"])
             figures.fetch_seconds.append(turn["fetch_s"])
+            if turn["shown_s"] is not None:
+                figures.shown_seconds.append(turn["shown_s"])
     figures.wall_s = max(figures.seconds, default=0.0)
     return figures
 

@@ -282,18 +282,23 @@ class ControlApi:
         return user_id
 
     async def turns(self, request: web.Request) -> web.Response:
-        """Reply times of turns: body {"turn_ids": [...], "timeout": s}; waits until all are answered
-        or the timeout, then answers {"turns": [{"turn_id", "chat_id", "kind", "reply_s", "fetch_s", "answered_by"}]}
+        """Reply times of turns: body {"turn_ids": [...], "timeout": s, "until": "answered" or "shown"}; waits until
+        all are answered (or, with "shown", until each has been shown a message or an edit) or the timeout, then
+        answers {"turns": [{"turn_id", "chat_id", "kind", "reply_s", "fetch_s", "answered_by", "shown_s"}]}
         (an unknown or forgotten turn id is a 404)."""
         body = await _body(request)
         turn_ids = [int(turn_id) for turn_id in body.get("turn_ids") or []]
         timeout_s = min(float(body.get("timeout", 25)), MAX_LONG_POLL_S)
+        until = body.get("until", "answered")
+        if until not in ("answered", "shown"):
+            raise ValueError('until must be "answered" or "shown"')
+        field = "answered" if until == "answered" else "shown"
         state = self.emulator.state
         deadline = time.monotonic() + timeout_s
         while True:
             turns = state.reply_clock.turns(turn_ids)
             remaining = deadline - time.monotonic()
-            if all(turn.answered is not None for turn in turns) or remaining <= 0:
+            if all(getattr(turn, field) is not None for turn in turns) or remaining <= 0:
                 return _json({"turns": [turn.to_dict() for turn in turns]})
             await state.turn_feed.wait_for_change(after_version=state.turn_feed.version, timeout_s=remaining)
 

@@ -1,9 +1,11 @@
 """Reply times as Telegram's servers see them: from a person's action to the bot's first answer to it.
 
-A turn opens when a person's message or button press is queued as an Update and closes at the first bot
+A turn opens when a person's message or button press is queued as an Update. It is answered at the first bot
 request that answers it: for a typed message, any new bot message or edit in that chat; for a press, the
-answer to that callback query, an edit of the pressed message, or a new bot message in that chat. Only
-the emulator's own clock is used, so a load generator's own delays never count as the bot's.
+answer to that callback query (the button's spinner stops), an edit of the pressed message, or a new bot
+message in that chat. It closes when the person is shown something (a new bot message in the chat or an edit
+that answers it): for a typed message that is its answer; for a press it can come after the answer. Only the
+emulator's own clock is used, so a load generator's own delays never count as the bot's.
 """
 
 from __future__ import annotations
@@ -31,14 +33,17 @@ class Turn:
     fetched: float | None = None
     answered: float | None = None
     answered_by: str | None = None
+    shown: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form: reply_s (None while unanswered) and, of it, fetch_s waiting for the bot to fetch the Update."""
+        """JSON form: reply_s (None while unanswered), of it fetch_s waiting for the bot to fetch the Update, and
+        shown_s (None until the person is shown a message or an edit; for a typed message, reply_s)."""
         reply_s = None if self.answered is None else self.answered - self.started
         fetch_s = None if self.fetched is None else self.fetched - self.started
+        shown_s = None if self.shown is None else self.shown - self.started
         return {
             "turn_id": self.turn_id, "chat_id": self.chat_id, "kind": self.kind,
-            "reply_s": reply_s, "fetch_s": fetch_s, "answered_by": self.answered_by,
+            "reply_s": reply_s, "fetch_s": fetch_s, "answered_by": self.answered_by, "shown_s": shown_s,
         }
 
 
@@ -74,16 +79,16 @@ class ReplyClock:
                 turn.fetched = now
 
     def bot_sent(self, *, chat_id: int) -> None:
-        """A new bot message in the chat answers every open turn there."""
-        self._close(chat_id, "message", lambda turn: True)
+        """A new bot message in the chat answers and closes every open turn there."""
+        self._close(chat_id, "message", lambda turn: True, shows=True)
 
     def bot_edited(self, *, chat_id: int, message_id: int) -> None:
-        """An edit answers typed messages and presses on that message."""
-        self._close(chat_id, "edit", lambda turn: turn.kind == "message" or turn.message_id == message_id)
+        """An edit answers and closes typed messages and presses on that message."""
+        self._close(chat_id, "edit", lambda turn: turn.kind == "message" or turn.message_id == message_id, shows=True)
 
     def bot_answered_press(self, *, chat_id: int, query_id: str) -> None:
-        """answerCallbackQuery answers its own press only."""
-        self._close(chat_id, "answer", lambda turn: turn.query_id == query_id)
+        """answerCallbackQuery answers its own press only; the press stays open until something is shown."""
+        self._close(chat_id, "answer", lambda turn: turn.query_id == query_id, shows=False)
 
     def latest_turn_id(self, *, chat_id: int) -> int | None:
         """The id of the newest turn still open in a chat."""
@@ -105,20 +110,26 @@ class ReplyClock:
             self._unfetched.pop(oldest.update_id, None)
         return turn.turn_id
 
-    def _close(self, chat_id: int, how: str, answers: Callable[[Turn], bool]) -> None:
+    def _close(self, chat_id: int, how: str, answers: Callable[[Turn], bool], *, shows: bool) -> None:
         waiting = self._open.get(chat_id)
         if not waiting:
             return
         now = time.monotonic()
         still_open = []
+        changed = False
         for turn in waiting:
             if answers(turn):
-                turn.answered, turn.answered_by = now, how
-            else:
-                still_open.append(turn)
+                if turn.answered is None:
+                    turn.answered, turn.answered_by = now, how
+                    changed = True
+                if shows:
+                    turn.shown = now
+                    changed = True
+                    continue
+            still_open.append(turn)
         if still_open:
             self._open[chat_id] = still_open
         else:
             del self._open[chat_id]
-        if len(still_open) < len(waiting):
+        if changed:
             self._on_answer()

@@ -62,6 +62,28 @@ async def test_a_crowd_is_queued_in_one_go_and_each_turn_closes_at_the_bot_answe
     assert turns[press_id]["answered_by"] == "message"
     assert turns[start_id]["answered_by"] == "message"
     assert all(turn["reply_s"] >= 0 for turn in turns.values())
+    assert all(turn["shown_s"] == turn["reply_s"] for turn in turns.values())  # what answered them was shown
+
+
+async def test_a_press_answered_first_is_shown_at_the_next_message(http: aiohttp.ClientSession, bot: Bot) -> None:
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("I agree", callback_data="agree")]])
+    notice = await bot.send_message(PARENT_ID, "Privacy notice", reply_markup=keyboard)
+    await bot.get_updates(timeout=0)
+    _, body = await _post(http, "/crowd", {"actions": [
+        {"user_id": PARENT_ID, "message_id": notice.message_id, "callback_data": "agree"},
+    ]})
+    [turn_id] = body["turn_ids"]
+    [update] = await bot.get_updates(timeout=0, offset=-1)
+    await update.callback_query.answer()
+    answered = (await _turns(http, [turn_id]))[turn_id]
+    assert answered["answered_by"] == "answer" and answered["shown_s"] is None
+
+    waiting = asyncio.create_task(_post(http, "/turns", {"turn_ids": [turn_id], "timeout": 5, "until": "shown"}))
+    await bot.send_message(PARENT_ID, "Thank you")
+    status, body = await asyncio.wait_for(waiting, timeout=10)
+    [shown] = body["turns"]
+    assert status == 200 and shown["answered_by"] == "answer" and shown["reply_s"] == answered["reply_s"]
+    assert shown["shown_s"] is not None and shown["shown_s"] >= shown["reply_s"]
 
 
 async def test_a_press_is_answered_by_its_own_answer_or_an_edit_of_its_message(
@@ -105,3 +127,5 @@ async def test_a_bad_crowd_queues_nothing_and_says_which_action(
     assert await bot.get_updates(timeout=0, offset=offset) == ()
     status, _ = await _post(http, "/turns", {"turn_ids": [987654]})
     assert status == 404
+    status, answer = await _post(http, "/turns", {"turn_ids": [], "until": "read"})
+    assert status == 400 and "until" in answer["error"]
