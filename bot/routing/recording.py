@@ -8,12 +8,13 @@ still waits until its own record is committed before any handler runs.
 from __future__ import annotations
 
 import asyncio
+import logging
 from functools import partial
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Chat, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import SERVICES_KEY, CarerlineContext
@@ -27,6 +28,7 @@ from messaging.channels.telegram_updates import has_replaced_characters, is_unre
 from messaging.dependencies import Dependencies
 from services.carers.arrivals import Arrival, ArrivalRecord, record_arrivals
 
+logger = logging.getLogger(__name__)
 _RECORDER_KEY = "carerline_update_recorder"
 _BEGUN_KEY = "carerline_records_begun_before_slot"
 _ANSWERED_KEY = "carerline_presses_answered_before_slot"
@@ -76,6 +78,9 @@ async def record_before_slot(update: Update, *, bot_data: dict[str, Any]) -> Non
             await update.callback_query.answer()
         except BadRequest:
             pass  # too old to answer; the reply still explains
+        except TelegramError as error:  # the Bot API unreachable or busy: begin_turn tries again in the slot
+            logger.info("answering press %s before its slot failed (%s); tried again later", update.update_id, error)
+            return
         _presses_answered(bot_data).add(update.update_id)
 
 
