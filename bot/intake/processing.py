@@ -26,8 +26,9 @@ MAX_WAITING_UPDATES = 100_000
 # SQLite: 32 (127-151 ms, median 138; 128: 134-187, median 155). While presses waited for a slot to be answered,
 # 128 did better (145-255 against 171-246 ms); answered before their slot, they no longer need one, and 128
 # working updates make the crowd's records queue behind more handlers' writes.
-# PostgreSQL: 16 (180-276 ms; 32: 243-297, 64: 250-295, 128: 269-338): more at once only queue for the pool's
-# connections and the server's processes on the same cores; 8 was worse on 7 December.
+# PostgreSQL: 16 (134-155 ms, to the message shown 167-216; 8: 150-165 and 185-213; 32: 183-236 and 240-321;
+# before presses were answered early 64 and 128 were worse still): more at once only queue for the pool's
+# connections and the server's processes on the same cores.
 SQLITE_CONCURRENT_UPDATES = 32
 POSTGRESQL_CONCURRENT_UPDATES = 16
 DEFAULT_CONCURRENT_UPDATES = SQLITE_CONCURRENT_UPDATES
