@@ -27,8 +27,8 @@ from bot.routing import typed_text
 from bot.handlers import surveys
 from bot.handlers import complaints
 from bot.routing.errors import handle_error
-from bot.routing.recording import record_before_slot, record_incoming_update
-from bot.routing.turn_start import begin_turn
+from bot.routing.recording import record_incoming_update
+from bot.routing.turn_start import begin_turn, prepare_turn
 from bot.menu import register_commands
 from bot.operator_flow.gate import operator_gate
 from messaging.channels.telegram import AiohttpRequest, ReplyBot
@@ -64,12 +64,12 @@ def build_bot_application(*, services: Dependencies, webhook_mode: bool) -> Care
     application: CarerlineApplication = builder.build()  # type: ignore[assignment]
     application.bot_data[SERVICES_KEY] = services
     if not webhook_mode:
-        # Polled updates are recorded while they wait for a slot. A webhook update is recorded only once it is
+        # Polled updates are recorded (and presses answered) while they wait for a slot. A webhook update is recorded only once it is
         # handled: on PostgreSQL one left unhandled at shutdown is handled by another replica, whose record
         # must be the first (bot/intake/ordered.py).
         processor = application.update_processor
         assert isinstance(processor, PerChatUpdateProcessor)
-        processor.prepare = partial(record_before_slot, bot_data=application.bot_data)
+        processor.prepare = partial(prepare_turn, bot_data=application.bot_data)
     _add_handlers(application)
     return application
 

@@ -110,16 +110,18 @@ class SharedTransactions:
         `single_write`: the unit's one write is its last step (Database.single_write); it then always runs alone,
         without BEGIN and COMMIT on PostgreSQL and its statements straight on the driver where they can.
         """
+        if single_write:
+            async with self._database.single_write() as session:
+                return await unit(session)
         group = self._open
-        if not self._shares or single_write:
+        if not self._shares:
             outcome: Any = _AGAIN
         elif group is not None and group.is_open and group.units < self._max_units:
             outcome = await self._join(group, unit)
         else:
             outcome = await self._lead(unit)
         if outcome is _AGAIN:
-            alone = self._database.single_write() if single_write else self._database.transaction()
-            async with alone as session:
+            async with self._database.transaction() as session:
                 return await unit(session)
         return outcome  # type: ignore[no-any-return]
 

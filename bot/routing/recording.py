@@ -8,13 +8,11 @@ still waits until its own record is committed before any handler runs.
 from __future__ import annotations
 
 import asyncio
-import logging
 from functools import partial
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Chat, Update
-from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import SERVICES_KEY, CarerlineContext
@@ -28,10 +26,8 @@ from messaging.channels.telegram_updates import has_replaced_characters, is_unre
 from messaging.dependencies import Dependencies
 from services.carers.arrivals import Arrival, ArrivalRecord, record_arrivals
 
-logger = logging.getLogger(__name__)
 _RECORDER_KEY = "carerline_update_recorder"
 _BEGUN_KEY = "carerline_records_begun_before_slot"
-_ANSWERED_KEY = "carerline_presses_answered_before_slot"
 MAX_UPDATES_PER_WRITE = 200
 
 
@@ -55,42 +51,21 @@ async def record_incoming_update(update: Update, context: CarerlineContext) -> N
         raise ApplicationHandlerStop  # recorded as "unreadable"; no handler meets it
 
 
-async def record_before_slot(update: Update, *, bot_data: dict[str, Any]) -> None:
+async def record_before_slot(update: Update, *, bot_data: dict[str, Any]) -> ArrivalRecord | None:
     """Record a chat's update as soon as it is the chat's turn, while it still waits for a working slot.
 
     A crowd's updates are then recorded together, not a slot's worth at a time. The chat's earlier updates are
     finished, so the chat state read with the record is the one its handlers meet. The outcome, an error too,
-    waits for `record_incoming_update`.
-
-    A button press, once recorded, is answered at once (its spinner stops): answering needs no working slot, so
-    a parent's press is acknowledged even while a crowd's turns hold every slot. `begin_turn` answers the rest.
+    waits for `record_incoming_update`; the record is also returned here (None if it failed or cannot be made).
     """
     if not fits_bigint(update.update_id):
-        return
+        return None
     recorded = _recorder(bot_data).enqueue(_arrival_of(update))
     _records_begun(bot_data)[update.update_id] = recorded
     await asyncio.wait([recorded])
-    if update.callback_query is None or recorded.cancelled() or recorded.exception() is not None:
-        return
-    record = recorded.result()
-    if record.is_new and record.opening is not None:  # a person's press in a private chat, readable, not redelivered
-        try:
-            await update.callback_query.answer()
-        except BadRequest:
-            pass  # too old to answer; the reply still explains
-        except TelegramError as error:  # the Bot API unreachable or busy: begin_turn tries again in the slot
-            logger.info("answering press %s before its slot failed (%s); tried again later", update.update_id, error)
-            return
-        _presses_answered(bot_data).add(update.update_id)
-
-
-def was_answered_before_slot(update: Update, *, bot_data: dict[str, Any]) -> bool:
-    """True (once) when `record_before_slot` answered this button press already."""
-    answered = _presses_answered(bot_data)
-    if update.update_id in answered:
-        answered.discard(update.update_id)
-        return True
-    return False
+    if recorded.cancelled() or recorded.exception() is not None:
+        return None
+    return recorded.result()
 
 
 def _arrival_of(update: Update) -> Arrival:
@@ -126,11 +101,6 @@ async def _write_arrivals(
 def _records_begun(bot_data: dict[str, Any]) -> dict[int, asyncio.Future[ArrivalRecord]]:
     """Update id -> its record, begun before the update's slot."""
     return bot_data.setdefault(_BEGUN_KEY, {})  # type: ignore[no-any-return]
-
-
-def _presses_answered(bot_data: dict[str, Any]) -> set[int]:
-    """Ids of button presses answered before their slot."""
-    return bot_data.setdefault(_ANSWERED_KEY, set())  # type: ignore[no-any-return]
 
 
 def _recorder(bot_data: dict[str, Any]) -> GroupCommit[Arrival, ArrivalRecord]:
